@@ -1,0 +1,3 @@
+from pkplanner.cli import main
+
+main()

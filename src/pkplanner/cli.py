@@ -1,0 +1,290 @@
+"""The `pkplanner` command line (contracts.md §2).
+
+A thin layer: each command loads, calls the package and prints. One error formatter:
+bad input prints `error: FILE: path: problem` lines and exits 2; never a traceback
+unless PKPLANNER_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pkplanner import __version__
+from pkplanner import highs as hs
+from pkplanner.errors import InputError
+from pkplanner.explain import conflicting_rules
+from pkplanner.results import solution_document, write_atomic, write_solution
+from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
+from pkplanner.solve import Outcome, build, solve
+
+EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Plan the composition of a multinational peacekeeping force.")
+out_console = Console(soft_wrap=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
+OptionOpt = Annotated[str | None, typer.Option("--option", help="planning option id")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="override, e.g. rules.max_share=0.4 (repeatable)")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="output folder (created)")]
+
+
+def settings(time_limit: float | None, gap: float, threads: int) -> hs.SolverSettings:
+    return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads)
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg,
+    option: OptionOpt = None,
+    resolved: Annotated[bool, typer.Option("--resolved", help="print the resolved scenario "
+                                           "as JSON (defaults, base and option applied)")] = False,
+    set_: SetOpt = None,
+) -> None:
+    """Load and check a scenario; print a summary (or the resolved scenario)."""
+    loaded = load(scenario, set_)
+    rs = resolve(loaded, option)
+    if resolved:
+        out_console.print_json(json.dumps(rs.to_document()))
+        return
+    sc = rs.scenario
+    req = [z.id for z in sc.zones if z.required]
+    out_console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    out_console.print(
+        f"  {len(sc.zones)} zones ({len(req)} required), {len(sc.hubs)} hubs, "
+        f"{len(sc.routes)} routes, {len(sc.contributors)} contributors, "
+        f"{len(sc.unit_types)} unit types, {len(sc.mandates)} mandates, "
+        f"{len(sc.parties)} parties, {len(sc.vetoes)} vetoes")
+    out_console.print(f"  planning options: {', '.join(o.id for o in sc.planning_options)}; "
+                      f"option {rs.option.id} ({rs.option.name}), objective {sc.objective}")
+    r = sc.rules
+    out_console.print(
+        f"  rules: mandates {r.mandates or 'any'}, max armament {r.max_armament or 'any'}, "
+        f"max_share {r.max_share}, min_contributors {r.min_contributors}, "
+        f"floors {r.acceptability_floor or 'none'}, exclude {r.exclude_groups or 'none'}")
+    out_console.print(f"  sha256 {rs.sha256}")
+    out_console.print("ok")
+
+
+@app.command("solve")
+def solve_cmd(
+    scenario: ScenarioArg,
+    option: OptionOpt = None,
+    objective: Annotated[str | None, typer.Option(
+        help="cost | acceptability | coverage (default: the scenario's)")] = None,
+    set_: SetOpt = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
+    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-4,
+    threads: Annotated[int, typer.Option(help="HiGHS threads")] = 1,
+    out: OutOpt = None,
+) -> None:
+    """Solve one planning option; write solution.json and print a summary."""
+    if objective is not None and objective not in ("cost", "acceptability", "coverage"):
+        raise InputError.one("--objective", "", f"unknown objective '{objective}' "
+                             "(cost, acceptability, coverage)")
+    rs = load_resolved(scenario, option, set_)
+    outcome = solve(rs, objective, settings(time_limit, gap, threads))
+    doc = document(rs, outcome, threads)
+    folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
+    write_solution(folder / "solution.json", doc)
+    print_summary(rs, outcome, doc)
+    out_console.print(f"wrote {folder / 'solution.json'}")
+    raise typer.Exit(exit_code(outcome.status))
+
+
+def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[str, object]:
+    conflicts = []
+    if outcome.status == "infeasible":
+        conflicts = [c.as_dict() for c in conflicting_rules(rs)]
+    return solution_document(
+        rs, outcome.data, outcome.plan, objective=outcome.objective,
+        objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
+        solver={"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
+                "solve_seconds": round(outcome.solver_seconds, 3),
+                "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
+                "pkplanner": __version__},
+        conflicts=conflicts,
+        extra={"iterations": outcome.iterations} if outcome.iterations else None,
+    )
+
+
+def exit_code(status: str) -> int:
+    return {"optimal": EXIT_OK, "feasible": EXIT_OK, "infeasible": EXIT_INFEASIBLE}.get(
+        status, EXIT_NO_SOLUTION)
+
+
+def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict) -> None:  # type: ignore[type-arg]
+    sc = rs.scenario
+    out_console.print(f"[bold]{sc.name}[/bold] option {rs.option.id} ({rs.option.name}), "
+                      f"objective {outcome.objective}")
+    if outcome.plan is None:
+        out_console.print(f"status: {outcome.status} after {outcome.seconds:.2f} s")
+        if doc["conflicts"]:
+            out_console.print("No force satisfies these rules together "
+                              "(dropping any one of them restores a plan):")
+            for c in doc["conflicts"]:
+                out_console.print(f"  - {c['rule']}: {c['detail']}")
+        return
+    zt = Table(title="Zones")
+    for col in ("zone", "mandate", "armament", "personnel", "lead"):
+        zt.add_column(col, justify="right" if col == "personnel" else "left")
+    for z in doc["zones"]:
+        if z["deployed"]:
+            zt.add_row(z["zone"], z["mandate"], z["armament"], str(z["personnel"]),
+                       z["lead"] or "-")
+    out_console.print(zt)
+    ct = Table(title="Contributors")
+    for col in ("contributor", "personnel", "share", "cost/month"):
+        ct.add_column(col, justify="left" if col == "contributor" else "right")
+    for c in doc["contributors"]:
+        ct.add_row(c["contributor"], str(c["personnel"]), f"{c['share']:.1%}",
+                   f"{c['cost_per_month']:,.0f}")
+    out_console.print(ct)
+    acc = ", ".join(f"{p} {v:.3f}" for p, v in doc["acceptability"].items())
+    floors = sc.rules.acceptability_floor
+    out_console.print(f"acceptability: {acc}" + (f" (floors {floors})" if floors else ""))
+    t = doc["totals"]
+    gap = f"{outcome.gap:.4%}" if outcome.gap is not None else "n/a"
+    out_console.print(f"total: {t['personnel']} personnel, {t['cost_per_month']:,.0f} per month,"
+                      f" {t['contributors']} contributors")
+    out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
+                      f"(build {outcome.build_seconds:.2f} s, HiGHS {outcome.solver_seconds:.2f} s)")
+    if doc["binding"]:
+        out_console.print("binding: " + ", ".join(doc["binding"]))
+
+
+@app.command()
+def options(
+    scenario: ScenarioArg,
+    set_: SetOpt = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per option")] = 60.0,
+    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-4,
+    out: OutOpt = None,
+) -> None:
+    """Solve every planning option and print them side by side."""
+    loaded = load(scenario, set_)
+    rows = []
+    for opt in loaded.scenario.planning_options:
+        rs = resolve(loaded, opt.id)
+        outcome = solve(rs, None, settings(time_limit, gap, 1))
+        doc = document(rs, outcome)
+        if out is not None:
+            write_solution(out / f"solution-{opt.id}.json", doc)
+        rows.append((opt, outcome, doc))
+    table = Table(title=f"{loaded.scenario.name}: planning options")
+    table.add_column("")
+    for opt, _, _ in rows:
+        table.add_column(f"{opt.id}: {opt.name}")
+    parties = [p.id for p in loaded.scenario.parties]
+
+    def line(label: str, fn) -> None:  # type: ignore[no-untyped-def]
+        table.add_row(label, *[fn(o, d) if o.plan is not None or label == "status" else "-"
+                               for _, o, d in rows])
+
+    line("status", lambda o, d: o.status + (f" ({', '.join(c['rule'] for c in d['conflicts'])})"
+                                            if d["conflicts"] else ""))
+    line("personnel", lambda o, d: f"{d['totals']['personnel']:,}")
+    line("cost / month", lambda o, d: f"{d['totals']['cost_per_month']:,.0f}")
+    line("contributors", lambda o, d: str(d["totals"]["contributors"]))
+    line("largest share", lambda o, d: "{} {:.1%}".format(
+        d["contributors"][0]["contributor"], d["contributors"][0]["share"]))
+    for p in parties:
+        line(f"acceptability {p}", lambda o, d, p=p: f"{d['acceptability'][p]:.3f}")
+        line(f"armament acc. {p}", lambda o, d, p=p: f"{d['armament_acceptability'][p]:.3f}")
+    line("armament", lambda o, d: armament_profile(d))
+    line("zones deployed", lambda o, d: str(sum(z["deployed"] for z in d["zones"])))
+    line("gap / seconds", lambda o, d: f"{(o.gap or 0):.2%} / {o.seconds:.1f}")
+    out_console.print(table)
+    if out is not None:
+        out_console.print(f"wrote {out}/solution-<option>.json")
+
+
+def armament_profile(doc: dict) -> str:  # type: ignore[type-arg]
+    counts: dict[str, int] = {}
+    for z in doc["zones"]:
+        if z["deployed"]:
+            counts[z["armament"]] = counts.get(z["armament"], 0) + z["personnel"]
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+@app.command()
+def explain(scenario: ScenarioArg, option: OptionOpt = None, set_: SetOpt = None) -> None:
+    """For an infeasible case, print the rules that conflict."""
+    rs = load_resolved(scenario, option, set_)
+    conflicts = conflicting_rules(rs) if solve(rs, "cost", hs.SolverSettings(
+        time_limit=30, gap=1.0)).status == "infeasible" else []
+    if not conflicts:
+        out_console.print("feasible: no conflicting rules")
+        return
+    out_console.print("No force satisfies these rules together:")
+    for c in conflicts:
+        out_console.print(f"  - {c.rule}: {c.detail}")
+    raise typer.Exit(EXIT_INFEASIBLE)
+
+
+@app.command()
+def export(
+    scenario: ScenarioArg,
+    mps: Annotated[Path, typer.Option("--mps", help="MPS file to write")],
+    option: OptionOpt = None,
+    objective: Annotated[str | None, typer.Option(help="cost | coverage")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write the MILP as MPS with readable row and column names."""
+    rs = load_resolved(scenario, option, set_)
+    _, m, _ = build(rs, objective or rs.scenario.objective)
+    mps.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mps.with_name(f".{mps.name}.tmp.mps")
+    m.write(str(tmp), format="mps", io_options={"symbolic_solver_labels": True})
+    write_atomic(mps, tmp.read_bytes())
+    tmp.unlink()
+    out_console.print(f"wrote {mps}")
+
+
+@app.command("app")
+def app_cmd(port: Annotated[int, typer.Option(help="port")] = 8501) -> None:
+    """Start the Streamlit planner app."""
+    import subprocess
+    path = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    if not path.exists():
+        raise InputError.one(str(path), "", "the app is not installed next to the package")
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(path),
+                                      "--server.port", str(port)]))
+
+
+def main() -> None:
+    try:
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except InputError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        sys.exit(EXIT_INPUT)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as e:  # usage errors: missing argument, bad option value
+        show = getattr(e, "show", None)
+        if show is not None:
+            show()
+        sys.exit(EXIT_INPUT)
+    except Exception as e:
+        if os.environ.get("PKPLANNER_DEBUG"):
+            raise
+        print(f"error: internal error: {e.__class__.__name__}: {e} "
+              "(set PKPLANNER_DEBUG=1 for details)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,479 @@
+"""Load, merge, override, check and resolve scenario files.
+
+Order of precedence (Calliope-style, recorded in the solution): doctrine defaults
+< base scenario (`extends:`) < the file < planning option < `--set` overrides.
+Every problem found is reported at once, one line each, with the dotted path of the
+field, so a planner fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pkplanner import network
+from pkplanner.errors import InputError, Problem
+from pkplanner.schema import PlanningOption, Rules, Scenario
+
+ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates",
+            "planning_options")
+DOCTRINE_KEYS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network")
+MAX_EXTENDS_DEPTH = 8
+
+
+def models_dir() -> Path:
+    """Where doctrine and planning options live (override with PKPLANNER_MODELS)."""
+    env = os.environ.get("PKPLANNER_MODELS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass
+class LoadedScenario:
+    """A checked scenario plus what it came from, before a planning option is applied."""
+
+    scenario: Scenario
+    path: str
+    sha256: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ResolvedScenario:
+    """A scenario with one planning option applied: `scenario.rules` are the effective rules."""
+
+    scenario: Scenario
+    option: PlanningOption
+    path: str
+    sha256: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_document(self) -> dict[str, Any]:
+        return self.scenario.to_document()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
+    label = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.one(label, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError.one(label, "", f"cannot read file ({e.__class__.__name__})") from None
+    return parse_yaml(text, label)
+
+
+def parse_yaml(text: str, label: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError.one(label, "", f"YAML syntax error: {where}{problem}") from None
+    if data is None:
+        raise InputError.one(label, "", "file is empty")
+    if not isinstance(data, dict):
+        raise InputError.one(label, "", "top level must be a mapping of keys to values")
+    return data
+
+
+def merge(base: Any, over: Any, key: str | None = None) -> Any:
+    """Merge `over` onto `base`: mappings recursively, id'd lists by id, anything else replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(base[k], v, k) if k in base else copy.deepcopy(v)
+        return out
+    if key in ID_LISTS and _is_id_list(base) and _is_id_list(over):
+        out_list = [copy.deepcopy(x) for x in base]
+        index = {x["id"]: i for i, x in enumerate(out_list)}
+        for item in over:
+            if item["id"] in index:
+                i = index[item["id"]]
+                out_list[i] = merge(out_list[i], item)
+            else:
+                out_list.append(copy.deepcopy(item))
+        return out_list
+    return copy.deepcopy(over)
+
+
+def _is_id_list(x: Any) -> bool:
+    return isinstance(x, list) and all(isinstance(i, dict) and "id" in i for i in x)
+
+
+def read_with_bases(path: Path, label: str, depth: int = 0) -> dict[str, Any]:
+    data = read_yaml(path, label)
+    base_ref = data.get("extends")
+    if base_ref is None:
+        return data
+    if not isinstance(base_ref, str):
+        raise InputError.one(label, "extends", "must be a path to a base scenario file")
+    if depth >= MAX_EXTENDS_DEPTH:
+        raise InputError.one(label, "extends", f"more than {MAX_EXTENDS_DEPTH} levels (a cycle?)")
+    base_path = (path.parent / base_ref).resolve()
+    if not base_path.exists():
+        raise InputError.one(label, "extends", f"base scenario '{base_ref}' not found")
+    base = read_with_bases(base_path, str(base_path), depth + 1)
+    merged: dict[str, Any] = merge(base, data)
+    return merged
+
+
+def doctrine() -> dict[str, Any]:
+    return read_yaml(models_dir() / "doctrine.yaml")
+
+
+def default_planning_options() -> list[Any]:
+    opts = read_yaml(models_dir() / "planning_options.yaml").get("planning_options", [])
+    return list(opts)
+
+
+def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill doctrine defaults for what the scenario leaves out; a given list replaces them."""
+    out = dict(data)
+    missing = [k for k in DOCTRINE_KEYS if out.get(k) is None]
+    if missing:
+        doc = doctrine()
+        for k in missing:
+            if k in doc:
+                out[k] = doc[k]
+    if out.get("planning_options") is None:
+        out["planning_options"] = default_planning_options()
+    return out
+
+
+# --------------------------------------------------------------------------- --set
+
+
+def parse_set(expr: str, label: str = "--set") -> tuple[str, Any]:
+    if "=" not in expr:
+        raise InputError.one(label, expr, "expected PATH=VALUE, e.g. rules.max_share=0.4")
+    path, raw = expr.split("=", 1)
+    path = path.strip()
+    if not path or any(not p for p in path.split(".")):
+        raise InputError.one(label, path or expr, "empty path segment")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return path, value
+
+
+def apply_override(data: dict[str, Any], path: str, value: Any, label: str = "--set") -> None:
+    """Set a dotted path; list entries with ids are addressed by id (zones.shusha.threat)."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and str(x.get("id")) == part]
+            if not match:
+                raise InputError.one(label, here, f"no entry with id '{part}'")
+            if last:
+                raise InputError.one(label, here, "cannot replace a whole list entry; set a field")
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            raise InputError.one(label, here, "is not a mapping or list; cannot descend into it")
+        if last:
+            node[part] = value
+        else:
+            if node.get(part) is None:
+                node[part] = {}
+            node = node[part]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _pretty_loc(loc: tuple[Any, ...], data: Any) -> str:
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            item = node[part]
+            ident = item.get("id") if isinstance(item, dict) else None
+            if ident is None and isinstance(item, dict) and "from" in item:
+                ident = f"{item.get('from')}-{item.get('to')}"
+            out.append(str(ident) if ident is not None else str(part))
+            node = item
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
+def _pydantic_problems(e: ValidationError, data: dict[str, Any], label: str) -> list[Problem]:
+    problems = []
+    for err in e.errors():
+        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check spelling; unknown keys are not allowed)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        problems.append(Problem(label, _pretty_loc(loc, data), msg))
+    return problems
+
+
+def check_references(sc: Scenario, label: str) -> list[Problem]:
+    """Everything pydantic cannot see: duplicate ids, dangling references, reachability."""
+    p: list[Problem] = []
+
+    def bad(path: str, msg: str) -> None:
+        p.append(Problem(label, path, msg))
+
+    def dups(kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                bad(f"{kind}.{i}", f"duplicate id '{i}'")
+            seen.add(i)
+
+    for kind in ("parties", "unit_types", "mandates", "contributors", "planning_options"):
+        dups(kind, [x.id for x in getattr(sc, kind)])
+    dups("zones", [z.id for z in sc.zones])
+    dups("hubs", [h.id for h in sc.hubs])
+    zone_ids = {z.id for z in sc.zones}
+    for h in sc.hubs:
+        if h.id in zone_ids:
+            bad(f"hubs.{h.id}", f"id '{h.id}' is already a zone (zones and hubs share one network)")
+
+    levels = sc.armament_levels
+    dups("armament_levels", levels)
+    parties = {x.id for x in sc.parties}
+    units = {u.id: u for u in sc.unit_types}
+    mandates = {m.id for m in sc.mandates}
+    contributors = {c.id for c in sc.contributors}
+    groups = {g for c in sc.contributors for g in c.groups}
+    nodes = zone_ids | {h.id for h in sc.hubs}
+
+    def level(path: str, value: str | None) -> None:
+        if value is not None and value not in levels:
+            bad(path, f"unknown armament level '{value}' (levels: {', '.join(levels)})")
+
+    if not sc.parties:
+        bad("parties", "at least one party is needed")
+    if not sc.zones:
+        bad("zones", "at least one zone is needed")
+    if not sc.contributors:
+        bad("contributors", "the contributor pool is empty")
+    for u in sc.unit_types:
+        level(f"unit_types.{u.id}.armament", u.armament)
+    for m in sc.mandates:
+        level(f"mandates.{m.id}.min_armament", m.min_armament)
+        level(f"mandates.{m.id}.max_armament", m.max_armament)
+        if (m.min_armament in levels and m.max_armament in levels
+                and levels.index(m.min_armament) > levels.index(m.max_armament)):
+            bad(f"mandates.{m.id}", "min_armament is above max_armament")
+    for z in sc.zones:
+        for k in z.allowed_mandates or []:
+            if k not in mandates:
+                bad(f"zones.{z.id}.allowed_mandates", f"unknown mandate '{k}'")
+        level(f"zones.{z.id}.min_armament", z.min_armament)
+        level(f"zones.{z.id}.max_armament", z.max_armament)
+        if (z.min_armament in levels and z.max_armament in levels
+                and levels.index(z.min_armament) > levels.index(z.max_armament)):
+            bad(f"zones.{z.id}", "min_armament is above max_armament")
+    for r in sc.routes:
+        rid = f"routes.{r.from_}-{r.to}"
+        for end, key in ((r.from_, "from"), (r.to, "to")):
+            if end not in nodes:
+                bad(f"{rid}.{key}", f"route to unknown node '{end}' (not a zone or hub)")
+        if r.road not in sc.network.road_speeds_kmh:
+            bad(f"{rid}.road", f"unknown road class '{r.road}' "
+                f"(known: {', '.join(sc.network.road_speeds_kmh)})")
+    for c in sc.contributors:
+        for u in c.units:
+            if u not in units:
+                bad(f"contributors.{c.id}.units.{u}", f"unknown unit type '{u}'")
+    acc = sc.acceptability
+    for party, row in acc.contributors.items():
+        if party not in parties:
+            bad(f"acceptability.contributors.{party}", f"unknown party '{party}'")
+        for c in row:
+            if c not in contributors:
+                bad(f"acceptability.contributors.{party}.{c}", f"unknown contributor '{c}'")
+    for zid, by_party in acc.zones.items():
+        if zid not in zone_ids:
+            bad(f"acceptability.zones.{zid}", f"unknown zone '{zid}'")
+        for party, row in by_party.items():
+            if party not in parties:
+                bad(f"acceptability.zones.{zid}.{party}", f"unknown party '{party}'")
+            for c in row:
+                if c not in contributors:
+                    bad(f"acceptability.zones.{zid}.{party}.{c}", f"unknown contributor '{c}'")
+    for party, row in acc.armament.items():
+        if party not in parties:
+            bad(f"acceptability.armament.{party}", f"unknown party '{party}'")
+        for lv in row:
+            level(f"acceptability.armament.{party}.{lv}", lv)
+    for i, v in enumerate(sc.vetoes):
+        vid = f"vetoes.{i}"
+        if v.party not in parties:
+            bad(f"{vid}.party", f"unknown party '{v.party}'")
+        if v.contributor is not None and v.contributor not in contributors:
+            bad(f"{vid}.contributor", f"unknown contributor '{v.contributor}'")
+        if v.group is not None and v.group not in groups:
+            bad(f"{vid}.group", f"no contributor belongs to group '{v.group}'")
+        for z in v.zones or []:
+            if z not in zone_ids:
+                bad(f"{vid}.zones", f"unknown zone '{z}'")
+    p.extend(check_rules(sc.rules, "rules", sc, label))
+    for o in sc.planning_options:
+        oid = f"planning_options.{o.id}"
+        for k in o.mandates or []:
+            if k not in mandates:
+                bad(f"{oid}.mandates", f"unknown mandate '{k}'")
+        level(f"{oid}.max_armament", o.max_armament)
+        patch = o.rules.model_dump(exclude_none=True)
+        p.extend(check_rules(Rules.model_validate(patch), f"{oid}.rules", sc, label, set(patch)))
+    if sc.planning_option is not None and sc.planning_option not in {
+            o.id for o in sc.planning_options}:
+        bad("planning_option", f"unknown planning option '{sc.planning_option}' "
+            f"(options: {', '.join(o.id for o in sc.planning_options)})")
+    if not p:
+        g = network.build_graph(sc)
+        required = [z.id for z in sc.zones if z.required]
+        for z in network.unreachable_from_hubs(g, required, [h.id for h in sc.hubs]):
+            bad(f"zones.{z}", "required zone that no hub can reach over open routes")
+    return p
+
+
+def check_rules(r: Rules, where: str, sc: Scenario, label: str,
+                only: set[str] | None = None) -> list[Problem]:
+    p: list[Problem] = []
+    parties = {x.id for x in sc.parties}
+    groups = {g for c in sc.contributors for g in c.groups}
+
+    def want(key: str) -> bool:
+        return only is None or key in only
+
+    def bad(path: str, msg: str) -> None:
+        p.append(Problem(label, f"{where}.{path}", msg))
+
+    mandates = {m.id for m in sc.mandates}
+    if want("mandates"):
+        for k in r.mandates or []:
+            if k not in mandates:
+                bad("mandates", f"unknown mandate '{k}'")
+    if want("max_armament") and r.max_armament is not None \
+            and r.max_armament not in sc.armament_levels:
+        bad("max_armament", f"unknown armament level '{r.max_armament}'")
+    if want("group_caps"):
+        for g in r.group_caps:
+            if g not in groups:
+                bad(f"group_caps.{g}", f"no contributor belongs to group '{g}'")
+    for key in ("acceptability_floor", "armament_floor"):
+        if want(key):
+            for party in getattr(r, key):
+                if party not in parties:
+                    bad(f"{key}.{party}", f"unknown party '{party}'")
+    if want("qrf_unit_types"):
+        units = {u.id for u in sc.unit_types}
+        for u in r.qrf_unit_types:
+            if u not in units:
+                bad("qrf_unit_types", f"unknown unit type '{u}'")
+    if want("qrf_mandates"):
+        for k in r.qrf_mandates:
+            if k not in mandates:
+                bad("qrf_mandates", f"unknown mandate '{k}'")
+    if (want("personnel_max") and r.personnel_max is not None
+            and r.personnel_max < r.personnel_min and only is None):
+        bad("personnel_max", f"{r.personnel_max} is below personnel_min {r.personnel_min}")
+    return p
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
+    """Read, merge bases, fill defaults, apply --set, validate and check references."""
+    p = Path(path)
+    label = str(path)
+    data = read_with_bases(p, label)
+    sets = [parse_set(s) for s in overrides or []]
+    data = fill_defaults(data)
+    for key, value in sets:
+        apply_override(data, key, value)
+    sc = validate_document(data, label)
+    raw = p.read_bytes()
+    if sets:
+        raw += "".join(f"\n# --set {k}={json.dumps(v)}" for k, v in sets).encode()
+    return LoadedScenario(sc, label, hashlib.sha256(raw).hexdigest(), dict(sets))
+
+
+def load_text(text: str, label: str = "<upload>") -> LoadedScenario:
+    """Load a scenario from a string (app uploads). `extends` is not allowed here."""
+    data = parse_yaml(text, label)
+    if data.get("extends"):
+        raise InputError.one(label, "extends", "not allowed in an uploaded scenario")
+    sc = validate_document(fill_defaults(data), label)
+    return LoadedScenario(sc, label, hashlib.sha256(text.encode()).hexdigest(), {})
+
+
+def validate_document(data: dict[str, Any], label: str) -> Scenario:
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise InputError(_pydantic_problems(e, data, label)) from None
+    problems = check_references(sc, label)
+    if problems:
+        raise InputError(problems)
+    return sc
+
+
+def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedScenario:
+    """Apply a planning option: its mandates/armament/size band, its rules, then --set rules."""
+    sc = loaded.scenario
+    options = {o.id: o for o in sc.planning_options}
+    oid = option_id or sc.planning_option or (sc.planning_options[0].id
+                                               if sc.planning_options else None)
+    if oid is None or oid not in options:
+        raise InputError.one(loaded.path, "planning_option",
+                             f"unknown planning option '{oid}' (options: {', '.join(options)})")
+    opt = options[oid]
+    rules = sc.rules.model_dump()
+    for key in ("mandates", "max_armament", "personnel_min", "personnel_max"):
+        val = getattr(opt, key)
+        if val is not None:
+            rules[key] = val
+    rules.update(opt.rules.model_dump(exclude_none=True))
+    for key, value in loaded.overrides.items():
+        if key.startswith("rules."):
+            tmp = {"rules": rules}
+            apply_override(tmp, key, value)
+            rules = tmp["rules"]
+    doc = sc.to_document()
+    doc["rules"] = rules
+    doc["planning_option"] = oid
+    resolved = validate_document(doc, loaded.path)
+    problems = check_rules(resolved.rules, "rules", resolved, loaded.path)
+    pool = [c for c in resolved.contributors
+            if not set(c.groups) & set(resolved.rules.exclude_groups) and c.units]
+    if not pool:
+        problems.append(Problem(loaded.path, "rules.exclude_groups",
+                                f"option {oid} excludes every contributor: the pool is empty"))
+    if problems:
+        raise InputError(problems)
+    return ResolvedScenario(resolved, opt, loaded.path, loaded.sha256, loaded.overrides)
+
+
+def load_resolved(path: str | Path, option_id: str | None = None,
+                  overrides: list[str] | None = None) -> ResolvedScenario:
+    return resolve(load(path, overrides), option_id)
