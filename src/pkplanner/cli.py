@@ -29,7 +29,7 @@ EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3,
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan the composition of a multinational peacekeeping force.")
-out_console = Console(soft_wrap=True)
+out_console = Console(soft_wrap=True, markup=False, highlight=False)  # scenario text is data
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
 OptionOpt = Annotated[str | None, typer.Option("--option", help="planning option id")]
@@ -54,11 +54,11 @@ def validate(
     loaded = load(scenario, set_)
     rs = resolve(loaded, option)
     if resolved:
-        out_console.print_json(json.dumps(rs.to_document()))
+        print(json.dumps(rs.to_document(), indent=2))
         return
     sc = rs.scenario
     req = [z.id for z in sc.zones if z.required]
-    out_console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    out_console.print(f"{sc.name}: {sc.title}")
     out_console.print(
         f"  {len(sc.zones)} zones ({len(req)} required), {len(sc.hubs)} hubs, "
         f"{len(sc.routes)} routes, {len(sc.contributors)} contributors, "
@@ -124,7 +124,7 @@ def exit_code(status: str) -> int:
 
 def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict) -> None:  # type: ignore[type-arg]
     sc = rs.scenario
-    out_console.print(f"[bold]{sc.name}[/bold] option {rs.option.id} ({rs.option.name}), "
+    out_console.print(f"{sc.name} option {rs.option.id} ({rs.option.name}), "
                       f"objective {outcome.objective}")
     if outcome.plan is None:
         out_console.print(f"status: {outcome.status} after {outcome.seconds:.2f} s")

@@ -462,6 +462,7 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
     doc = sc.to_document()
     doc["rules"] = rules
     doc["planning_option"] = oid
+    doc["extends"] = None       # the base is merged in: the resolved document stands alone
     resolved = validate_document(doc, loaded.path)
     problems = check_rules(resolved.rules, "rules", resolved, loaded.path)
     pool = [c for c in resolved.contributors

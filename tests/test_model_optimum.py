@@ -1,0 +1,198 @@
+"""The MILP against optima computed independently (by hand and by brute force)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pkplanner.results import solution_document
+from pkplanner.scenario import load_resolved
+from pkplanner.solve import solve
+from tests import bruteforce
+
+LEVELS = ["civilian", "observer", "light", "armed"]
+RULES: dict[str, Any] = {
+    "max_share": 1.0, "max_share_zone": 1.0, "min_contributors": 0, "min_contributors_zone": 1,
+    "min_contingent": 0, "acceptability_floor": {},
+}
+
+
+def tiny(**over: Any) -> dict[str, Any]:
+    """One zone watched by 3 contributors offering observer teams (4 people, 10 km) and
+    light patrols (10 people, 20 km). Need: 40 km of observation."""
+    doc: dict[str, Any] = {
+        "schema_version": 1, "name": "tiny",
+        "parties": [{"id": "AZ"}, {"id": "AM"}],
+        "armament_levels": LEVELS,
+        "threat_multipliers": {1: 1.0, 2: 1.25, 3: 1.5, 4: 1.75, 5: 2.0},
+        "unit_types": [
+            {"id": "obs", "personnel": 4, "armament": "observer",
+             "capabilities": {"observation_km": 10}},
+            {"id": "patrol", "personnel": 10, "armament": "light",
+             "capabilities": {"observation_km": 20}},
+        ],
+        "mandates": [
+            {"id": "watch", "min_armament": "civilian", "max_armament": "light",
+             "requirements": {"observation_km": {"per_line_km": 1.0}}},
+        ],
+        "zones": [{"id": "z1", "location": {"lat": 40, "lon": 46}, "line_km": 40, "threat": 1}],
+        "hubs": [{"id": "hub", "location": {"lat": 40.1, "lon": 46.1}}],
+        "routes": [{"from": "hub", "to": "z1", "km": 10}],
+        "contributors": [
+            {"id": "AAA", "cost_per_person_month": 1000, "max_personnel": 100,
+             "groups": ["osce"], "units": {"obs": 6, "patrol": 0}},
+            {"id": "BBB", "cost_per_person_month": 1500, "max_personnel": 100,
+             "groups": ["osce"], "units": {"obs": 6, "patrol": 3}},
+            {"id": "CCC", "cost_per_person_month": 3000, "max_personnel": 100,
+             "groups": ["osce", "csto"], "units": {"obs": 6}},
+        ],
+        "acceptability": {"default": 0.5,
+                          "contributors": {"AZ": {"AAA": 0.5, "BBB": 0.8, "CCC": 0.1},
+                                           "AM": {"AAA": 0.3, "BBB": 0.4, "CCC": 0.9}}},
+        "vetoes": [],
+        "rules": dict(RULES),
+        "planning_options": [{"id": "X", "mandates": ["watch"], "max_armament": "armed"}],
+        "planning_option": "X",
+        "objective": "cost",
+    }
+    for path, value in over.items():
+        node = doc
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    return doc
+
+
+def run(doc: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    p = tmp_path / f"{doc['name']}.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    rs = load_resolved(p)
+    out = solve(rs)
+    return solution_document(rs, out.data, out.plan, objective="cost",
+                             objective_value=out.objective_value, status=out.status,
+                             gap=out.gap, solver={})
+
+
+def alloc_of(sol: dict[str, Any]) -> dict[tuple[str, str, str], int]:
+    return {(a["contributor"], a["unit_type"], a["zone"]): a["units"]
+            for a in sol["allocations"]}
+
+
+def assert_matches_bruteforce(doc: dict[str, Any], sol: dict[str, Any]) -> float:
+    best, plans = bruteforce.solve(copy.deepcopy(doc))
+    assert sol["status"] == "optimal"
+    assert sol["totals"]["cost_per_month"] == pytest.approx(best)
+    assert sol["objective"]["value"] == pytest.approx(best)
+    assert alloc_of(sol) in [p["alloc"] for p in plans]
+    return best
+
+
+def test_two_zones_worked_example(tmp_path: Path) -> None:
+    """The optimum written in shared/examples/two_zones.yaml: 632,000 with 316 people."""
+    src = Path(__file__).resolve().parents[2] / "shared" / "examples" / "two_zones.yaml"
+    doc = yaml.safe_load(src.read_text())
+    sol = run(doc, tmp_path)
+    assert sol["status"] == "optimal"
+    assert sol["objective"]["value"] == pytest.approx(632_000)
+    assert sol["totals"]["personnel"] == 316
+    assert sol["acceptability"]["AM"] >= 0.55
+    # the header lists two optimal allocations; ours must be one of them
+    alloc = alloc_of(sol)
+    assert alloc[("AAA", "infantry_company", "south")] == 1
+    assert alloc[("BBB", "infantry_company", "south")] == 1
+    assert sum(n for (c, u, z), n in alloc.items() if u == "observer_team") == 4
+
+
+def test_baseline_is_cheapest_contributor(tmp_path: Path) -> None:
+    # 40 km needs 4 observer teams; AAA is cheapest: 16 people * 1000
+    doc = tiny()
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 16_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 4}
+
+
+def test_veto_changes_the_optimum(tmp_path: Path) -> None:
+    doc = tiny(vetoes=[{"party": "AM", "contributor": "AAA"}])
+    sol = run(doc, tmp_path)
+    # BBB next: two light patrols (20 people) cost 30,000 vs 4 teams (16 people) 24,000
+    assert assert_matches_bruteforce(doc, sol) == 24_000
+    assert alloc_of(sol) == {("BBB", "obs", "z1"): 4}
+    assert "AAA" not in {a["contributor"] for a in sol["allocations"]}
+
+
+def test_dominance_cap_binds(tmp_path: Path) -> None:
+    doc = tiny(rules__max_share=0.5)
+    sol = run(doc, tmp_path)
+    # 4 teams split 2 AAA + 2 BBB: 8*1000 + 8*1500
+    assert assert_matches_bruteforce(doc, sol) == 20_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 2, ("BBB", "obs", "z1"): 2}
+    assert "dominance.max_share.AAA" in sol["binding"]
+
+
+def test_armament_compatibility_forces_a_level(tmp_path: Path) -> None:
+    # only light patrols are offered cheaply enough: the zone must run at 'light'
+    doc = tiny()
+    doc["contributors"] = [
+        {"id": "AAA", "cost_per_person_month": 1000, "max_personnel": 100,
+         "units": {"patrol": 3}},
+        {"id": "CCC", "cost_per_person_month": 3000, "max_personnel": 100,
+         "units": {"obs": 6}},
+    ]
+    doc["acceptability"]["contributors"] = {}
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 20_000
+    assert sol["zones"][0]["armament"] == "light"
+    # the same plan is impossible when the zone tolerates only observers
+    doc["zones"][0]["max_armament"] = "observer"
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 48_000
+    assert sol["zones"][0]["armament"] == "observer"
+
+
+def test_acceptability_floor_forces_a_costlier_contributor(tmp_path: Path) -> None:
+    doc = tiny(rules__acceptability_floor={"AM": 0.6})
+    sol = run(doc, tmp_path)
+    # AM scores AAA 0.3, BBB 0.4, CCC 0.9: a team mix reaching 0.6 on 16 people
+    best = assert_matches_bruteforce(doc, sol)
+    assert best > 16_000
+    assert "CCC" in {a["contributor"] for a in sol["allocations"]}
+    assert sol["acceptability"]["AM"] >= 0.6 - 1e-9
+
+
+def test_min_contingent_and_min_contributors(tmp_path: Path) -> None:
+    doc = tiny(rules__min_contingent=8, rules__min_contributors=2)
+    sol = run(doc, tmp_path)
+    assert_matches_bruteforce(doc, sol)
+    assert sol["totals"]["contributors"] >= 2
+    assert all(c["personnel"] >= 8 for c in sol["contributors"])
+
+
+def test_exclusion_group(tmp_path: Path) -> None:
+    doc = tiny(rules__acceptability_floor={"AM": 0.6})
+    doc["planning_options"][0]["rules"] = {"exclude_groups": ["csto"]}
+    sol = run(doc, tmp_path)
+    # without CCC nobody lifts AM to 0.6: infeasible
+    assert sol["status"] == "infeasible"
+    assert bruteforce.solve(copy.deepcopy(doc))[0] == float("inf")
+
+
+@pytest.mark.parametrize("threat,expected", [(1, 16_000), (3, 24_000)])
+def test_threat_multiplier_scales_requirement(tmp_path: Path, threat: int, expected: int
+                                              ) -> None:
+    doc = tiny()
+    doc["zones"][0]["threat"] = threat
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == expected
+
+
+def test_zone_share_cap(tmp_path: Path) -> None:
+    doc = tiny(rules__max_share_zone=0.5)
+    sol = run(doc, tmp_path)
+    assert_matches_bruteforce(doc, sol)
+    for a in sol["allocations"]:
+        assert a["personnel"] <= 0.5 * sol["zones"][0]["personnel"]
