@@ -103,7 +103,7 @@ def _plan_rules_hold(alloc: dict, pc: dict, pz: dict, pcz: dict, contributors: d
             return False
         if p > rules.get("max_share", 1.0) * n + 1e-9:
             return False
-    for (c, z), p in pcz.items():
+    for (_c, z), p in pcz.items():
         if p > rules.get("max_share_zone", 1.0) * pz[z] + 1e-9:
             return False
     for c in contributors:

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ def validate(
     loaded = load(scenario, set_)
     rs = resolve(loaded, option)
     if resolved:
-        print(json.dumps(rs.to_document(), indent=2))
+        print(json.dumps(rs.to_document(), indent=2, ensure_ascii=False))
         return
     sc = rs.scenario
     req = [z.id for z in sc.zones if z.required]
@@ -83,7 +83,7 @@ def solve_cmd(
         help="cost | acceptability | coverage (default: the scenario's)")] = None,
     set_: SetOpt = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
-    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-4,
+    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     threads: Annotated[int, typer.Option(help="HiGHS threads")] = 1,
     out: OutOpt = None,
 ) -> None:
@@ -122,7 +122,7 @@ def exit_code(status: str) -> int:
         status, EXIT_NO_SOLUTION)
 
 
-def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict) -> None:  # type: ignore[type-arg]
+def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -> None:
     sc = rs.scenario
     out_console.print(f"{sc.name} option {rs.option.id} ({rs.option.name}), "
                       f"objective {outcome.objective}")
@@ -157,7 +157,8 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict) -> None:  #
     out_console.print(f"total: {t['personnel']} personnel, {t['cost_per_month']:,.0f} per month,"
                       f" {t['contributors']} contributors")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
-                      f"(build {outcome.build_seconds:.2f} s, HiGHS {outcome.solver_seconds:.2f} s)")
+                      f"(build {outcome.build_seconds:.2f} s, "
+                      f"HiGHS {outcome.solver_seconds:.2f} s)")
     if doc["binding"]:
         out_console.print("binding: " + ", ".join(doc["binding"]))
 
@@ -167,7 +168,7 @@ def options(
     scenario: ScenarioArg,
     set_: SetOpt = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per option")] = 60.0,
-    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-4,
+    gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     out: OutOpt = None,
 ) -> None:
     """Solve every planning option and print them side by side."""
@@ -208,7 +209,7 @@ def options(
         out_console.print(f"wrote {out}/solution-<option>.json")
 
 
-def armament_profile(doc: dict) -> str:  # type: ignore[type-arg]
+def armament_profile(doc: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for z in doc["zones"]:
         if z["deployed"]:

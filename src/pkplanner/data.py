@@ -110,8 +110,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         hit = excluded & set(c.groups)
         label = f"exclude_groups {','.join(sorted(hit))}"
         if hit and label not in ignore:
-            for z in zone_ids:
-                vetoed.setdefault((c.id, z), label)
+            for zid in zone_ids:
+                vetoed.setdefault((c.id, zid), label)
     for v in sc.vetoes:
         target = v.contributor or f"group {v.group}"
         where = f" in {','.join(v.zones)}" if v.zones else ""
@@ -120,8 +120,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
             continue
         for c in contributors:
             if (v.contributor == c.id) or (v.group is not None and v.group in c.groups):
-                for z in v.zones or zone_ids:
-                    vetoed.setdefault((c.id, z), label)
+                for zid in v.zones or zone_ids:
+                    vetoed.setdefault((c.id, zid), label)
     for key, label in vetoed.items():
         removed.setdefault(label, []).append(key)
 

@@ -6,7 +6,15 @@ the dotted field path and what is wrong, so a planner never has to read a traceb
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """User text may hold line breaks; a problem must stay on one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)
@@ -17,7 +25,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"error: {self.file}: {where}{self.message}"
+        return one_line(f"error: {self.file}: {where}{self.message}")
 
 
 class InputError(Exception):

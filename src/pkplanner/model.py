@@ -56,7 +56,10 @@ def build_model(d: ModelData, objective: Objective = "cost",
     ]
     for step in steps:
         t0 = time.perf_counter()
-        step(m, d, common_floor) if step is add_acceptability else step(m, d)
+        if step is add_acceptability:
+            add_acceptability(m, d, common_floor)
+        else:
+            step(m, d)  # type: ignore[operator]
         log.debug("%s: %.3fs", step.__name__, time.perf_counter() - t0)
     set_objective(m, d, objective)
     return m
@@ -106,7 +109,7 @@ def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
         d.pers[u] * _m.x[c, u, z] for u, z in by_c[c]))
     m.def_P_z = pyo.Constraint(d.zones, rule=lambda _m, z: _m.P_z[z] == sum(
         d.pers[u] * _m.x[c, u, z] for c, u in by_z[z]))
-    m.def_N = pyo.Constraint(expr=m.N == sum(m.P_c[c] for c in active_c))
+    m.def_N = pyo.Constraint(expr=sum(m.P_c[c] for c in active_c) == m.N)
 
 
 def pers_cz(m: pyo.ConcreteModel, d: ModelData, c: str, z: str) -> Any:
@@ -277,7 +280,7 @@ def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
         return
     w = d.weight
     m.armament_acceptability = pyo.Constraint(sorted(floors), rule=lambda _m, p: sum(
-        w[z] * d.armacc[p, lv] * _m.alpha[z, lv] for z, lv in _m.alpha.keys())
+        w[z] * d.armacc[p, lv] * _m.alpha[z, lv] for z, lv in _m.alpha)
         >= floors[p] * sum(w[z] * _m.delta[z] for z in d.zones))
 
 
@@ -327,9 +330,9 @@ def add_size(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not on(m, "size"):
         return
     if r.personnel_min > 0:
-        m.size_min = pyo.Constraint(expr=m.N >= r.personnel_min)
+        m.size_min = pyo.Constraint(expr=r.personnel_min <= m.N)
     if r.personnel_max is not None:
-        m.size_max = pyo.Constraint(expr=m.N <= r.personnel_max)
+        m.size_max = pyo.Constraint(expr=r.personnel_max >= m.N)
 
 
 def add_budget(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -344,7 +347,7 @@ def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
     if r.qrf_hours is None or not r.qrf_mandates or not on(m, "qrf"):
         return
     qrf_units = set(r.qrf_unit_types)
-    zk = [(z, k) for z, k in m.mu.keys() if k in r.qrf_mandates]
+    zk = [(z, k) for z, k in m.mu if k in r.qrf_mandates]
 
     def rule(_m: Any, z: str, k: str) -> Any:
         near = [zz for zz in d.zones if (zz, z) in d.reach]

@@ -55,9 +55,9 @@ def party_acceptability(alloc: pd.DataFrame, d: ModelData) -> dict[str, float]:
 
 
 def armament_acceptability(plan: Plan, d: ModelData) -> dict[str, float]:
-    deployed = [zp for zp in plan.zones if zp.deployed and zp.armament]
-    wsum = sum(d.weight[zp.zone] for zp in deployed)
-    return {p: (sum(d.weight[zp.zone] * d.armacc[p, zp.armament] for zp in deployed) / wsum
+    deployed = [(zp.zone, zp.armament) for zp in plan.zones if zp.deployed and zp.armament]
+    wsum = sum(d.weight[z] for z, _ in deployed)
+    return {p: (sum(d.weight[z] * d.armacc[p, lv] for z, lv in deployed) / wsum
                 if wsum > 0 else 0.0) for p in d.parties}
 
 

@@ -85,9 +85,29 @@ def parse_yaml(text: str, label: str) -> dict[str, Any]:
         raise InputError.one(label, "", f"YAML syntax error: {where}{problem}") from None
     if data is None:
         raise InputError.one(label, "", "file is empty")
+    bad = _lone_surrogate(data)
+    if bad is not None:
+        raise InputError.one(label, bad, "text holds an invalid character (lone surrogate)")
     if not isinstance(data, dict):
         raise InputError.one(label, "", "top level must be a mapping of keys to values")
     return data
+
+
+def _lone_surrogate(node: Any, path: str = "", seen: set[int] | None = None) -> str | None:
+    seen = set() if seen is None else seen
+    if isinstance(node, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in node) else None
+    if not isinstance(node, dict | list) or id(node) in seen:
+        return None      # YAML anchors can make cycles: visit each container once
+    seen.add(id(node))
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, v in items:
+        sub = f"{path}.{k}" if path else str(k)
+        hit = _lone_surrogate(k, sub, seen) if isinstance(k, str) else None
+        hit = hit or _lone_surrogate(v, sub, seen)
+        if hit is not None:
+            return hit
+    return None
 
 
 def merge(base: Any, over: Any, key: str | None = None) -> Any:
@@ -111,7 +131,8 @@ def merge(base: Any, over: Any, key: str | None = None) -> Any:
 
 
 def _is_id_list(x: Any) -> bool:
-    return isinstance(x, list) and all(isinstance(i, dict) and "id" in i for i in x)
+    return isinstance(x, list) and all(
+        isinstance(i, dict) and isinstance(i.get("id"), str | int) for i in x)
 
 
 def read_with_bases(path: Path, label: str, depth: int = 0) -> dict[str, Any]:
@@ -298,26 +319,27 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         if r.road not in sc.network.road_speeds_kmh:
             bad(f"{rid}.road", f"unknown road class '{r.road}' "
                 f"(known: {', '.join(sc.network.road_speeds_kmh)})")
-    for c in sc.contributors:
-        for u in c.units:
-            if u not in units:
-                bad(f"contributors.{c.id}.units.{u}", f"unknown unit type '{u}'")
+    for contrib in sc.contributors:
+        for uid in contrib.units:
+            if uid not in units:
+                bad(f"contributors.{contrib.id}.units.{uid}", f"unknown unit type '{uid}'")
     acc = sc.acceptability
     for party, row in acc.contributors.items():
         if party not in parties:
             bad(f"acceptability.contributors.{party}", f"unknown party '{party}'")
-        for c in row:
-            if c not in contributors:
-                bad(f"acceptability.contributors.{party}.{c}", f"unknown contributor '{c}'")
+        for cid in row:
+            if cid not in contributors:
+                bad(f"acceptability.contributors.{party}.{cid}", f"unknown contributor '{cid}'")
     for zid, by_party in acc.zones.items():
         if zid not in zone_ids:
             bad(f"acceptability.zones.{zid}", f"unknown zone '{zid}'")
         for party, row in by_party.items():
             if party not in parties:
                 bad(f"acceptability.zones.{zid}.{party}", f"unknown party '{party}'")
-            for c in row:
-                if c not in contributors:
-                    bad(f"acceptability.zones.{zid}.{party}.{c}", f"unknown contributor '{c}'")
+            for cid in row:
+                if cid not in contributors:
+                    bad(f"acceptability.zones.{zid}.{party}.{cid}",
+                        f"unknown contributor '{cid}'")
     for party, row in acc.armament.items():
         if party not in parties:
             bad(f"acceptability.armament.{party}", f"unknown party '{party}'")
@@ -331,9 +353,9 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
             bad(f"{vid}.contributor", f"unknown contributor '{v.contributor}'")
         if v.group is not None and v.group not in groups:
             bad(f"{vid}.group", f"no contributor belongs to group '{v.group}'")
-        for z in v.zones or []:
-            if z not in zone_ids:
-                bad(f"{vid}.zones", f"unknown zone '{z}'")
+        for zid in v.zones or []:
+            if zid not in zone_ids:
+                bad(f"{vid}.zones", f"unknown zone '{zid}'")
     p.extend(check_rules(sc.rules, "rules", sc, label))
     for o in sc.planning_options:
         oid = f"planning_options.{o.id}"
@@ -350,8 +372,8 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
     if not p:
         g = network.build_graph(sc)
         required = [z.id for z in sc.zones if z.required]
-        for z in network.unreachable_from_hubs(g, required, [h.id for h in sc.hubs]):
-            bad(f"zones.{z}", "required zone that no hub can reach over open routes")
+        for zid in network.unreachable_from_hubs(g, required, [h.id for h in sc.hubs]):
+            bad(f"zones.{zid}", "required zone that no hub can reach over open routes")
     return p
 
 
@@ -463,6 +485,12 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
     doc["rules"] = rules
     doc["planning_option"] = oid
     doc["extends"] = None       # the base is merged in: the resolved document stands alone
+    # --set rules.* must survive re-resolving this document: keep them in the option too
+    rules_sets = {k.split(".", 1)[1].split(".")[0] for k in loaded.overrides
+                  if k.startswith("rules.")}
+    for o in doc["planning_options"]:
+        if o["id"] == oid and rules_sets:
+            o["rules"] = {**(o.get("rules") or {}), **{k: rules[k] for k in rules_sets}}
     resolved = validate_document(doc, loaded.path)
     problems = check_rules(resolved.rules, "rules", resolved, loaded.path)
     pool = [c for c in resolved.contributors

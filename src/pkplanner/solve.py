@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
@@ -88,6 +89,8 @@ def binding_rules(m: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
             continue
         suffix = comp.name[len(fam.replace(".", "_")):].strip("_")
         for idx, con in comp.items():
+            if all(abs(v.value or 0.0) < 1e-9 for v in identify_variables(con.body)):
+                continue        # 0 <= 0: a rule about someone not taking part
             body = pyo.value(con.body)
             slack = min(body - pyo.value(con.lower) if con.has_lb() else math.inf,
                         pyo.value(con.upper) - body if con.has_ub() else math.inf)
