@@ -159,8 +159,12 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")
-    if doc["binding"]:
-        out_console.print("binding: " + ", ".join(doc["binding"]))
+    rules = [b for b in doc["binding"] if not b.startswith("capacity.")]
+    used_up = len(doc["binding"]) - len(rules)
+    if rules:
+        out_console.print("binding: " + ", ".join(rules))
+    if used_up:
+        out_console.print(f"capacity limits reached: {used_up} (listed in solution.json)")
 
 
 @app.command()
