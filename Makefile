@@ -18,7 +18,7 @@ demo: setup
 	$(BIN)/pkplanner solve scenarios/karabakh_kcg_2014.yaml --option C --out out/demo
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks app scripts
+	$(BIN)/ruff check .
 
 typecheck: setup
 	$(BIN)/mypy
