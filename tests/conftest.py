@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TWO_ZONES = Path(__file__).resolve().parents[2] / "shared" / "examples" / "two_zones.yaml"
+# a copy of ../shared/examples/two_zones.yaml (test_shared_copy keeps them identical)
+TWO_ZONES = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "two_zones.yaml"
 
 
 @pytest.fixture(scope="session")

@@ -248,7 +248,7 @@ def test_valid_variations_load_and_round_trip(
 
 
 # the two_zones_path fixture's file, read at import because strategies cannot use fixtures
-TWO_ZONES_TEXT = (Path(__file__).resolve().parents[2] / "shared" / "examples"
+TWO_ZONES_TEXT = (Path(__file__).resolve().parents[1] / "scenarios" / "examples"
                   / "two_zones.yaml").read_text(encoding="utf-8")
 
 

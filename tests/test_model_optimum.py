@@ -94,7 +94,7 @@ def assert_matches_bruteforce(doc: dict[str, Any], sol: dict[str, Any]) -> float
 
 def test_two_zones_worked_example(tmp_path: Path) -> None:
     """The optimum written in shared/examples/two_zones.yaml: 632,000 with 316 people."""
-    src = Path(__file__).resolve().parents[2] / "shared" / "examples" / "two_zones.yaml"
+    src = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "two_zones.yaml"
     doc = yaml.safe_load(src.read_text())
     sol = run(doc, tmp_path)
     assert sol["status"] == "optimal"
