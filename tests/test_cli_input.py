@@ -47,7 +47,7 @@ def test_validate_two_zones_ok(two_zones_path: Path) -> None:
 
 
 def test_validate_relative_path() -> None:
-    proc = run("validate", "../shared/examples/two_zones.yaml")
+    proc = run("validate", "scenarios/examples/two_zones.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "ok" in proc.stdout.split()
 
