@@ -92,6 +92,9 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
             if k in allowed and k in allowed_by_rules
             and max(lo, band[k][0]) <= min(hi, band[k][1])
         ]
+        # a level no allowed mandate admits can never be chosen: drop it (exact)
+        zone_levels[z.id] = [lv for lv in zone_levels[z.id] if any(
+            band[k][0] <= rank[lv] <= band[k][1] for k in zone_mandates[z.id])]
         attrs = {"line_km": z.line_km, "population": z.population, "returnees": z.returnees,
                  "area_km2": z.area_km2, "mines": z.mines}
         mult = sc.threat_multipliers[z.threat]
