@@ -128,11 +128,7 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
                       f"objective {outcome.objective}")
     if outcome.plan is None:
         out_console.print(f"status: {outcome.status} after {outcome.seconds:.2f} s")
-        if doc["conflicts"]:
-            out_console.print("No force satisfies these rules together "
-                              "(dropping any one of them restores a plan):")
-            for c in doc["conflicts"]:
-                out_console.print(f"  - {c['rule']}: {c['detail']}")
+        print_conflicts(doc["conflicts"])
         return
     zt = Table(title="Zones")
     for col in ("zone", "mandate", "armament", "personnel", "lead"):
@@ -225,15 +221,23 @@ def armament_profile(doc: dict[str, Any]) -> str:
 def explain(scenario: ScenarioArg, option: OptionOpt = None, set_: SetOpt = None) -> None:
     """For an infeasible case, print the rules that conflict."""
     rs = load_resolved(scenario, option, set_)
-    conflicts = conflicting_rules(rs) if solve(rs, "cost", hs.SolverSettings(
-        time_limit=30, gap=1.0)).status == "infeasible" else []
-    if not conflicts:
-        out_console.print("feasible: no conflicting rules")
-        return
-    out_console.print("No force satisfies these rules together:")
-    for c in conflicts:
-        out_console.print(f"  - {c.rule}: {c.detail}")
+    status = solve(rs, "cost", hs.SolverSettings(time_limit=30, gap=1.0)).status
+    if status != "infeasible":
+        out_console.print(f"{status}: no conflicting rules")
+        raise typer.Exit(exit_code(status))
+    print_conflicts([c.as_dict() for c in conflicting_rules(rs)])
     raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def print_conflicts(conflicts: list[dict[str, str]]) -> None:
+    if not conflicts:
+        return
+    out_console.print("No force satisfies these rules together "
+                      "(dropping any one of them restores a plan):")
+    for c in conflicts:
+        out_console.print(f"  - {c['rule']}: {c['detail']}")
+        if c.get("relaxation"):
+            out_console.print(f"      smallest relaxation: {c['relaxation']}")
 
 
 @app.command()

@@ -104,29 +104,22 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
                 if need > 0:
                     req[z.id, k, cap] = need
 
-    excluded = set(r.exclude_groups)
     contributors = list(sc.contributors)
-    vetoed: dict[tuple[str, str], str] = {}
-    removed: dict[str, list[tuple[str, str]]] = {}
+    # every veto and exclusion is a labelled rule, so the explanation can drop one at a time
+    labels: dict[str, list[tuple[str, str]]] = {}
     zone_ids = [z.id for z in sc.zones]
-    for c in contributors:
-        hit = excluded & set(c.groups)
-        label = f"exclude_groups {','.join(sorted(hit))}"
-        if hit and label not in ignore:
-            for zid in zone_ids:
-                vetoed.setdefault((c.id, zid), label)
+    for g in r.exclude_groups:
+        labels[f"exclude {g}"] = [(c.id, z) for c in contributors if g in c.groups
+                                  for z in zone_ids]
     for v in sc.vetoes:
         target = v.contributor or f"group {v.group}"
         where = f" in {','.join(v.zones)}" if v.zones else ""
-        label = f"veto {v.party}->{target}{where}"
-        if label in ignore:
-            continue
-        for c in contributors:
-            if (v.contributor == c.id) or (v.group is not None and v.group in c.groups):
-                for zid in v.zones or zone_ids:
-                    vetoed.setdefault((c.id, zid), label)
-    for key, label in vetoed.items():
-        removed.setdefault(label, []).append(key)
+        labels[f"veto {v.party}->{target}{where}"] = [
+            (c.id, z) for c in contributors
+            if v.contributor == c.id or (v.group is not None and v.group in c.groups)
+            for z in v.zones or zone_ids]
+    removed = {label: pairs for label, pairs in labels.items() if pairs}
+    vetoed = {pair for label, pairs in removed.items() if label not in ignore for pair in pairs}
 
     zone_top = {z: max((rank[lv] for lv in zone_levels[z]), default=-1) for z in zone_ids}
     eligible = [

@@ -65,8 +65,12 @@ def build_model(d: ModelData, objective: Objective = "cost",
     return m
 
 
-def on(m: pyo.ConcreteModel, family: str) -> bool:
-    return family not in m._skip
+def on(m: pyo.ConcreteModel, family: str, *entity: str) -> bool:
+    """Is this family (or this family's row for one entity, e.g. 'acceptability.AM') on?
+    The explanation switches rules off one at a time through `skip`."""
+    if family in m._skip:
+        return False
+    return not entity or ".".join((family, *entity)) not in m._skip
 
 
 # ----------------------------------------------------------------------------- variables
@@ -170,6 +174,8 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
                    if (z, k, r) in d.req)
 
     def rule(_m: Any, z: str, r: str) -> Any:
+        if not on(_m, "requirement", z):
+            return pyo.Constraint.Skip
         lhs = provided(_m, z, r) + (_m.shortfall[z, r] if _m._soft else 0)
         return lhs >= need(_m, z, r)
 
@@ -177,7 +183,7 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.requirement = pyo.Constraint(zr, rule=rule)
 
         def min_units(_m: Any, z: str, r: str) -> Any:
-            if _m._soft or max_cap[r] <= 0:
+            if _m._soft or max_cap[r] <= 0 or not on(_m, "requirement", z):
                 return pyo.Constraint.Skip
             units = [(c, u) for c, u in _m._by_z[z] if d.cap.get((u, r), 0.0) > 0]
             rhs = sum(math.ceil(d.req[z, k, r] / max_cap[r] - 1e-9) * _m.mu[z, k]
@@ -191,16 +197,21 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def add_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
-    cu = sorted(m._by_cu)
-    if on(m, "capacity"):
-        m.capacity_units = pyo.Constraint(cu, rule=lambda _m, c, u: sum(
-            _m.x[c, u, z] for z in _m._by_cu[c, u]) <= d.avail[c, u] * _m.y[c])
-        m.capacity_personnel = pyo.Constraint(m._active_c, rule=lambda _m, c:
-                                              _m.P_c[c] <= d.maxpers[c] * _m.y[c])
-    else:   # keep participation meaningful without the capacity limits
-        big = {c: sum(m.x[c, u, z].ub for u, z in m._by_c[c]) for c in m._active_c}
-        m.capacity_link = pyo.Constraint(m._active_c, rule=lambda _m, c: sum(
+    limited = [c for c in m._active_c if on(m, "capacity", c)]
+    free = [c for c in m._active_c if c not in limited]
+    if free:        # capacity dropped (explanation): lift the bounds, keep x -> y linked
+        big = {}
+        for c in free:
+            for u, z in m._by_c[c]:
+                m.x[c, u, z].setub(1000)
+            big[c] = sum(m.x[c, u, z].ub for u, z in m._by_c[c])
+        m.capacity_link = pyo.Constraint(free, rule=lambda _m, c: sum(
             _m.x[c, u, z] for u, z in _m._by_c[c]) <= big[c] * _m.y[c])
+    cu = sorted(k for k in m._by_cu if k[0] in limited)
+    m.capacity_units = pyo.Constraint(cu, rule=lambda _m, c, u: sum(
+        _m.x[c, u, z] for z in _m._by_cu[c, u]) <= d.avail[c, u] * _m.y[c])
+    m.capacity_personnel = pyo.Constraint(limited, rule=lambda _m, c:
+                                          _m.P_c[c] <= d.maxpers[c] * _m.y[c])
     # taking part means sending someone
     m.participation = pyo.Constraint(m._active_c, rule=lambda _m, c: _m.y[c] <= sum(
         _m.x[c, u, z] for u, z in _m._by_c[c]))
@@ -242,7 +253,8 @@ def add_dominance(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.dominance_max_share_zone = pyo.Constraint(sorted(m._by_cz), rule=lambda _m, c, z:
                                                     pers_cz(_m, d, c, z)
                                                     <= r.max_share_zone * _m.P_z[z])
-    caps = {g: s for g, s in r.group_caps.items() if s < 1.0}
+    caps = {g: s for g, s in r.group_caps.items() if s < 1.0
+            and on(m, "dominance.group_caps", g)}
     if caps and on(m, "dominance.group_caps"):
         m.dominance_group_caps = pyo.Constraint(sorted(caps), rule=lambda _m, g: sum(
             _m.P_c[c] for c in cs if g in d.groups[c]) <= caps[g] * _m.N)
@@ -261,7 +273,8 @@ def add_dominance(m: pyo.ConcreteModel, d: ModelData) -> None:
 def add_acceptability(m: pyo.ConcreteModel, d: ModelData, common_floor: bool) -> None:
     floors = {p: d.rules.acceptability_floor.get(p, 0.0) for p in d.parties}
     m.theta = pyo.Param(d.parties, initialize=floors, mutable=True, within=pyo.Reals)
-    parties = [p for p in d.parties if floors[p] > 0 or common_floor]
+    parties = [p for p in d.parties if (floors[p] > 0 or common_floor)
+               and on(m, "acceptability", p)]
     if not parties or not on(m, "acceptability"):
         return
 
@@ -275,7 +288,8 @@ def add_acceptability(m: pyo.ConcreteModel, d: ModelData, common_floor: bool) ->
 
 
 def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
-    floors = {p: f for p, f in d.rules.armament_floor.items() if f > 0}
+    floors = {p: f for p, f in d.rules.armament_floor.items()
+              if f > 0 and on(m, "armament_acceptability", p)}
     if not floors or not on(m, "armament_acceptability"):
         return
     w = d.weight
@@ -290,7 +304,8 @@ def add_language(m: pyo.ConcreteModel, d: ModelData) -> None:
         return
     share = d.rules.language_share
     others = {c for c in m._active_c if lang not in d.langs[c]}
-    m.language = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
+    zones = [z for z in d.zones if on(m, "language", z)]
+    m.language = pyo.Constraint(zones, rule=lambda _m, z: sum(
         d.pers[u] * _m.x[c, u, z] for c, u in _m._by_z[z] if c in others)
         <= (1.0 - share) * _m.P_z[z])
 
@@ -302,22 +317,23 @@ def add_lead_nation(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not on(m, "lead_nation"):
         return
     r = d.rules
+    zones = [z for z in d.zones if on(m, "lead_nation", z)]
     cands = {z: [c for c in m._active_c if (c, z) in m._by_cz and d.lead_ok[c, z]]
-             for z in d.zones}
+             for z in zones}
     if r.lead_min_share <= 0:
         if r.lead_min_acceptability <= 0:
             return      # whoever is present can lead: deployed_presence suffices
         # any acceptable contributor present can lead: one aggregate row per zone
-        m.lead_nation = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
+        m.lead_nation = pyo.Constraint(zones, rule=lambda _m, z: sum(
             _m.x[c, u, z] for c in cands[z] for u in _m._by_cz[c, z]) >= _m.delta[z])
         return
-    cz = [(c, z) for z in d.zones for c in cands[z]]
+    cz = [(c, z) for z in zones for c in cands[z]]
     m.lam = pyo.Var(cz, domain=pyo.Binary)
-    m.lead_nation = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
+    m.lead_nation = pyo.Constraint(zones, rule=lambda _m, z: sum(
         _m.lam[c, z] for c in cands[z]) == _m.delta[z])
     m.lead_nation_present = pyo.Constraint(cz, rule=lambda _m, c, z: _m.lam[c, z] <= sum(
         _m.x[c, u, z] for u in _m._by_cz[c, z]))
-    big = {z: sum(d.pers[u] * m.x[c, u, z].ub for c, u in m._by_z[z]) for z in d.zones}
+    big = {z: sum(d.pers[u] * m.x[c, u, z].ub for c, u in m._by_z[z]) for z in zones}
     if r.personnel_max is not None:
         big = {z: min(v, r.personnel_max) for z, v in big.items()}
     m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(_m, d, c, z)
@@ -329,9 +345,9 @@ def add_size(m: pyo.ConcreteModel, d: ModelData) -> None:
     r = d.rules
     if not on(m, "size"):
         return
-    if r.personnel_min > 0:
+    if r.personnel_min > 0 and on(m, "size", "min"):
         m.size_min = pyo.Constraint(expr=r.personnel_min <= m.N)
-    if r.personnel_max is not None:
+    if r.personnel_max is not None and on(m, "size", "max"):
         m.size_max = pyo.Constraint(expr=r.personnel_max >= m.N)
 
 
@@ -347,7 +363,7 @@ def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
     if r.qrf_hours is None or not r.qrf_mandates or not on(m, "qrf"):
         return
     qrf_units = set(r.qrf_unit_types)
-    zk = [(z, k) for z, k in m.mu if k in r.qrf_mandates]
+    zk = [(z, k) for z, k in m.mu if k in r.qrf_mandates and on(m, "qrf", z)]
 
     def rule(_m: Any, z: str, k: str) -> Any:
         near = [zz for zz in d.zones if (zz, z) in d.reach]
