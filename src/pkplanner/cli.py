@@ -23,6 +23,7 @@ from pkplanner.errors import InputError
 from pkplanner.explain import conflicting_rules
 from pkplanner.results import solution_document, write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
+from pkplanner.sensitivity import sensitivity
 from pkplanner.solve import Outcome, build, solve
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -86,6 +87,8 @@ def solve_cmd(
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     threads: Annotated[int, typer.Option(help="HiGHS threads")] = 1,
     out: OutOpt = None,
+    with_sensitivity: Annotated[bool, typer.Option(
+        "--sensitivity", help="re-solve with each binding rule relaxed one step")] = False,
 ) -> None:
     """Solve one planning option; write solution.json and print a summary."""
     if objective is not None and objective not in ("cost", "acceptability", "coverage"):
@@ -94,6 +97,9 @@ def solve_cmd(
     rs = load_resolved(scenario, option, set_)
     outcome = solve(rs, objective, settings(time_limit, gap, threads))
     doc = document(rs, outcome, threads)
+    if with_sensitivity and outcome.plan is not None:
+        doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
+                                         settings(time_limit, gap, threads))
     folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
     write_solution(folder / "solution.json", doc)
     print_summary(rs, outcome, doc)
@@ -155,6 +161,11 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")
+    for rec in doc.get("sensitivity", []):
+        change = rec["objective_change"]
+        text = f"{change:+,.0f}" if change is not None else rec["status"]
+        out_console.print(f"sensitivity: {rec['parameter']} {rec['from']} -> {rec['to']}: "
+                          f"objective {text}" + (f" ({rec['note']})" if rec["note"] else ""))
     rules = [b for b in doc["binding"] if not b.startswith("capacity.")]
     used_up = len(doc["binding"]) - len(rules)
     if rules:
