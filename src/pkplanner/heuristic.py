@@ -34,6 +34,7 @@ def two_phase_start(solver: PersistentHighs, time_limit: float = 5.0) -> float |
     integrality = np.array(lp.integrality_, dtype=np.int32) if len(lp.integrality_) else None
     idx = np.arange(n, dtype=np.int32)
     work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8))
+    work.setOptionValue("time_limit", float(time_limit))
     work.run()
     if work.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
@@ -56,7 +57,7 @@ def two_phase_start(solver: PersistentHighs, time_limit: float = 5.0) -> float |
     if integrality is not None:
         work.changeColsIntegrality(n, idx, integrality.astype(np.uint8))
     work.changeColsBounds(n, idx, lower, upper)
-    work.setOptionValue("time_limit", float(time_limit))
+    work.setOptionValue("time_limit", max(0.5, float(time_limit) - (time.perf_counter() - t0)))
     work.setOptionValue("mip_rel_gap", 0.01)
     work.run()
     info = work.getInfo()
