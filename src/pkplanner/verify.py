@@ -1,0 +1,783 @@
+"""Independent check of a solution file against its scenario (`pkplanner verify`).
+
+Everything is recomputed here from the resolved scenario and the solution's allocations,
+in plain Python and networkx: requirements (threat multiplier, mandate coefficients,
+rounded up when every unit's value of the capability is a whole number), allowed
+mandates and armament levels, vetoes and exclusions, shares, acceptability (zone
+overrides), lead nations and QRF travel times. Nothing is taken from the model builder
+(no Pyomo, no solver, no pkplanner.data/model/solve/results/network), so a bug there
+cannot hide itself here. The scenario is read through the shared schema
+(`pkplanner.scenario`).
+
+Family names are those of models/formulation.md (`pkplanner.families`), plus
+`required_zone` (a required zone left undeployed), `totals` (a reported number that
+does not follow from the allocations), `schema` (a structurally broken solution file),
+`status` (an infeasible or unsolved file that still carries a plan or no conflicts),
+and, from `verify_file` only, `rules` and `provenance`.
+
+Every bound is non-strict; shares, floors and other real-valued bounds are compared
+with a relative tolerance of 1e-6, whole numbers (units, personnel, counts) exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from pkplanner.errors import InputError, one_line
+from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.schema import Scenario
+
+REL_TOL = 1e-6
+FEASIBLE = ("optimal", "feasible")
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+REQ_TERMS = (("base", None, 1.0), ("per_line_km", "line_km", 1.0),
+             ("per_1000_pop", "population", 1000.0),
+             ("per_1000_returnees", "returnees", 1000.0), ("per_km2", "area_km2", 1.0),
+             ("per_1000_mines", "mines", 1000.0))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule a solution breaks: the family name and a one-line detail with numbers."""
+
+    family: str
+    detail: str
+
+    def __str__(self) -> str:
+        return one_line(f"{self.family}: {self.detail}")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _slack(bound: float) -> float:
+    return REL_TOL * max(1.0, abs(bound))
+
+
+def _le(a: float, b: float) -> bool:
+    """a <= b, non-strict, with the relative tolerance."""
+    return a <= b + _slack(b)
+
+
+def _ge(a: float, b: float) -> bool:
+    return a >= b - _slack(b)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
+
+
+def _pct(x: float) -> str:
+    return f"{100.0 * x:.1f}%"
+
+
+def _num(x: Any) -> float | None:
+    """A JSON number as float; None for anything else (bool, str, null, NaN)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return None
+    f = float(x)
+    return f if math.isfinite(f) else None
+
+
+def _int(x: Any) -> int | None:
+    if isinstance(x, bool):
+        return None
+    return x if isinstance(x, int) else None     # 2.0 is not an integer in the file format
+
+
+def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, float]:
+    """Capability -> requirement of a mandate in a zone, rounded up where it is exact to.
+
+    `thr(threat) * (base + per_line_km*line_km + per_1000_pop*pop/1000 + ...)`; rounded up
+    when every unit type that has the capability has it in whole numbers (then the
+    provided amount is integral, so rounding changes nothing about feasibility).
+    Capabilities with a zero requirement are left out.
+    """
+    zone = next(z for z in sc.zones if z.id == zone_id)
+    mandate = next(m for m in sc.mandates if m.id == mandate_id)
+    mult = sc.threat_multipliers[zone.threat]
+    out: dict[str, float] = {}
+    for cap, rule in mandate.requirements.items():
+        raw = 0.0
+        for coef, attr, scale in REQ_TERMS:
+            value = 1.0 if attr is None else float(getattr(zone, attr)) / scale
+            raw += float(getattr(rule, coef)) * value
+        need = mult * raw
+        if need <= 0:
+            continue
+        values = [v for u in sc.unit_types for k, v in u.capabilities.items()
+                  if k == cap and v > 0]
+        if values and all(float(v).is_integer() for v in values):
+            need = float(math.ceil(need - 1e-9))
+        out[cap] = need
+    return out
+
+
+def travel_graph(sc: Scenario) -> nx.Graph:
+    """Zones and hubs joined by open routes; edge weight = hours to drive the route."""
+    g = nx.Graph()
+    g.add_nodes_from(z.id for z in sc.zones)
+    g.add_nodes_from(h.id for h in sc.hubs)
+    speeds = sc.network.road_speeds_kmh
+    factor = sc.network.mine_risk_factor
+    for r in sc.routes:
+        if r.closed or r.road not in speeds:
+            continue
+        hours = r.km / speeds[r.road] * (1.0 + factor * r.mine_risk)
+        if not g.has_edge(r.from_, r.to) or g.edges[r.from_, r.to]["hours"] > hours:
+            g.add_edge(r.from_, r.to, hours=hours)
+    return g
+
+
+# --------------------------------------------------------------------------- the check
+
+
+class _Check:
+    def __init__(self, sc: Scenario, sol: dict[str, Any]):
+        self.sc = sc
+        self.sol = sol
+        self.out: list[Violation] = []
+        self.r = sc.rules
+        self.levels = list(sc.armament_levels)
+        self.rank = {lv: i for i, lv in enumerate(self.levels)}
+        self.units = {u.id: u for u in sc.unit_types}
+        self.mandates = {m.id: m for m in sc.mandates}
+        self.contribs = {c.id: c for c in sc.contributors}
+        self.zones = {z.id: z for z in sc.zones}
+        self.parties = [p.id for p in sc.parties]
+        # read from the file
+        self.zrep: dict[str, dict[str, Any]] = {}
+        self.x: dict[tuple[str, str, str], int] = defaultdict(int)   # (c, u, z) -> units
+        self.alloc_rows: list[dict[str, Any]] = []
+
+    def bad(self, family: str, detail: str) -> None:
+        self.out.append(Violation(family, detail))
+
+    # ------------------------------------------------------------------ structure
+
+    def read(self) -> None:
+        """Parse zones and allocations; broken entries are reported and left out."""
+        sol = self.sol
+        zones = sol.get("zones")
+        allocs = sol.get("allocations")
+        if not isinstance(zones, list):
+            self.bad("schema", "'zones' is missing or not a list")
+            zones = []
+        if not isinstance(allocs, list):
+            self.bad("schema", "'allocations' is missing or not a list")
+            allocs = []
+        for i, z in enumerate(zones):
+            zid = z.get("zone") if isinstance(z, dict) else None
+            if not isinstance(zid, str) or zid not in self.zones:
+                self.bad("schema", f"zones[{i}]: unknown zone {zid!r}")
+                continue
+            if zid in self.zrep:
+                self.bad("schema", f"zone {zid} is listed twice")
+                continue
+            if not isinstance(z.get("deployed"), bool):
+                self.bad("schema", f"zone {zid}: 'deployed' is not true/false")
+            self.zrep[zid] = z
+        for zid in self.zones:
+            if zid not in self.zrep:
+                self.bad("schema", f"zone {zid} of the scenario is missing from 'zones'")
+        seen: set[tuple[str, str, str]] = set()
+        for i, a in enumerate(allocs):
+            if not isinstance(a, dict):
+                self.bad("schema", f"allocations[{i}] is not a mapping")
+                continue
+            c, z, u, n = a.get("contributor"), a.get("zone"), a.get("unit_type"), a.get("units")
+            where = f"allocations[{i}] ({c} {u} in {z})"
+            ok = True
+            if not isinstance(c, str) or c not in self.contribs:
+                self.bad("schema", f"{where}: unknown contributor {c!r}")
+                ok = False
+            if not isinstance(z, str) or z not in self.zones:
+                self.bad("schema", f"{where}: unknown zone {z!r}")
+                ok = False
+            if not isinstance(u, str) or u not in self.units:
+                self.bad("schema", f"{where}: unknown unit type {u!r}")
+                ok = False
+            units = _int(n)
+            if units is None or units < 0:
+                self.bad("schema", f"{where}: units {n!r} is not a whole number >= 0")
+                ok = False
+            if not ok:
+                continue
+            assert isinstance(c, str) and isinstance(z, str) and isinstance(u, str)
+            assert units is not None
+            if (c, u, z) in seen:
+                self.bad("schema", f"{where}: listed twice (counted together)")
+            seen.add((c, u, z))
+            self.x[c, u, z] += units
+            self.alloc_rows.append(a)
+
+    def deployed(self, zid: str) -> bool:
+        return self.zrep.get(zid, {}).get("deployed") is True
+
+    # ------------------------------------------------------------------ aggregates
+
+    def aggregate(self) -> None:
+        self.P_cz: dict[tuple[str, str], int] = defaultdict(int)
+        self.P_c: dict[str, int] = defaultdict(int)
+        self.P_z: dict[str, int] = defaultdict(int)
+        for (c, u, z), n in self.x.items():
+            p = n * self.units[u].personnel
+            self.P_cz[c, z] += p
+            self.P_c[c] += p
+            self.P_z[z] += p
+        self.N = sum(self.P_c.values())
+        self.active = sorted(c for c, p in self.P_c.items() if p > 0)
+        self.cost = sum(self.contribs[c].cost_per_person_month * self.P_c[c]
+                        for c in self.active)
+
+    def acc(self, p: str, c: str, z: str | None = None) -> float:
+        a = self.sc.acceptability
+        if z is not None:
+            over = a.zones.get(z, {}).get(p, {})
+            if c in over:
+                return over[c]
+        return a.contributors.get(p, {}).get(c, a.default)
+
+    def armacc(self, p: str, level: str) -> float:
+        a = self.sc.acceptability
+        return a.armament.get(p, {}).get(level, a.default)
+
+    def zone_band(self, zid: str) -> tuple[int, int]:
+        z = self.zones[zid]
+        lo = self.rank[z.min_armament] if z.min_armament else 0
+        hi = self.rank[z.max_armament] if z.max_armament else len(self.levels) - 1
+        if self.r.max_armament:
+            hi = min(hi, self.rank[self.r.max_armament])
+        return lo, hi
+
+    def mandate_band(self, k: str) -> tuple[int, int]:
+        m = self.mandates[k]
+        return self.rank[m.min_armament], self.rank[m.max_armament]
+
+    def zone_mandate(self, zid: str) -> str | None:
+        k = self.zrep.get(zid, {}).get("mandate")
+        return k if isinstance(k, str) and k in self.mandates else None
+
+    def zone_level(self, zid: str) -> str | None:
+        lv = self.zrep.get(zid, {}).get("armament")
+        return lv if isinstance(lv, str) and lv in self.rank else None
+
+    # ------------------------------------------------------------------ families 1-5
+
+    def structure(self) -> None:
+        for zid, z in self.zones.items():
+            rep = self.zrep.get(zid, {})
+            k, lv = rep.get("mandate"), rep.get("armament")
+            if not self.deployed(zid):
+                if z.required:
+                    self.bad("required_zone", f"{zid} is required but not deployed")
+                if k is not None:
+                    self.bad("one_mandate", f"{zid} is not deployed but has mandate {k}")
+                if lv is not None:
+                    self.bad("one_armament", f"{zid} is not deployed but has armament {lv}")
+                for (c, u, zz), n in self.x.items():
+                    if zz == zid and n > 0:
+                        self.bad("unit_armament", f"{c} {n} x {u} in {zid}, "
+                                 "which is not deployed")
+                continue
+            lo, hi = self.zone_band(zid)
+            # 1 one_mandate
+            if k is None:
+                self.bad("one_mandate", f"{zid} is deployed without a mandate")
+            elif not isinstance(k, str) or k not in self.mandates:
+                self.bad("schema", f"zone {zid}: unknown mandate {k!r}")
+            else:
+                why = []
+                if z.allowed_mandates is not None and k not in z.allowed_mandates:
+                    why.append(f"zone allows {', '.join(z.allowed_mandates) or 'none'}")
+                if self.r.mandates is not None and k not in self.r.mandates:
+                    why.append(f"rules.mandates {', '.join(self.r.mandates) or 'none'}")
+                mlo, mhi = self.mandate_band(k)
+                if max(lo, mlo) > min(hi, mhi):
+                    why.append(f"its band {self.levels[mlo]}..{self.levels[mhi]} misses the "
+                               f"zone's {self._span(lo, hi)}")
+                if why:
+                    self.bad("one_mandate", f"{zid}: mandate {k} is not allowed ({'; '.join(why)})")
+            # 2 one_armament
+            if lv is None:
+                self.bad("one_armament", f"{zid} is deployed without an armament level")
+            elif not isinstance(lv, str) or lv not in self.rank:
+                self.bad("schema", f"zone {zid}: unknown armament level {lv!r}")
+            elif not lo <= self.rank[lv] <= hi:
+                self.bad("one_armament", f"{zid}: armament {lv} outside the allowed "
+                         f"{self._span(lo, hi)}")
+            # 3 mandate_armament
+            mk, mlv = self.zone_mandate(zid), self.zone_level(zid)
+            if mk is not None and mlv is not None:
+                mlo, mhi = self.mandate_band(mk)
+                if not mlo <= self.rank[mlv] <= mhi:
+                    self.bad("mandate_armament", f"{zid}: armament {mlv} outside mandate {mk}'s "
+                             f"band {self._span(mlo, mhi)}")
+            # 4 unit_armament
+            if mlv is not None:
+                for (c, u, zz), n in sorted(self.x.items()):
+                    ua = self.units[u].armament
+                    if zz == zid and n > 0 and self.rank[ua] > self.rank[mlv]:
+                        self.bad("unit_armament", f"{c} {n} x {u} ({ua}) in {zid} armed {mlv}")
+
+    def _span(self, lo: int, hi: int) -> str:
+        if lo > hi:
+            return "(no level)"
+        return f"{self.levels[lo]}..{self.levels[hi]}"
+
+    def requirements(self, soft: bool) -> None:
+        for zid in self.zones:
+            if not self.deployed(zid):
+                continue
+            if self.P_z[zid] <= 0:
+                self.bad("requirement", f"{zid} is deployed with nobody in it")
+            k = self.zone_mandate(zid)
+            if k is None or soft:
+                continue
+            for cap, need in requirement_need(self.sc, zid, k).items():
+                got = self.provided(zid, cap)
+                if not _ge(got, need):
+                    self.bad("requirement", f"{zid} {cap}: {got:g} < {need:g} ({k})")
+
+    def provided(self, zid: str, cap: str) -> float:
+        return sum(self.units[u].capabilities.get(cap, 0.0) * n
+                   for (_c, u, z), n in self.x.items() if z == zid)
+
+    # ------------------------------------------------------------------ families 6-8
+
+    def capacity(self) -> None:
+        used: dict[tuple[str, str], int] = defaultdict(int)
+        for (c, u, _z), n in self.x.items():
+            used[c, u] += n
+        for (c, u), n in sorted(used.items()):
+            avail = self.contribs[c].units.get(u, 0)
+            if n > avail:
+                self.bad("capacity", f"{c} {u}: {n} units > {avail} offered")
+        for c in self.active:
+            cap = self.contribs[c].max_personnel
+            if self.P_c[c] > cap:
+                self.bad("capacity", f"{c}: {self.P_c[c]} personnel > max_personnel {cap}")
+
+    def min_contingent(self) -> None:
+        floor = self.r.min_contingent
+        for c in self.active:
+            if self.P_c[c] < floor:
+                self.bad("min_contingent", f"{c}: {self.P_c[c]} personnel < {floor}")
+
+    def veto(self) -> None:
+        present = sorted((c, z) for (c, z), p in self.P_cz.items() if p > 0)
+        excluded = set(self.r.exclude_groups)
+        for c, z in present:
+            hit = sorted(excluded & set(self.contribs[c].groups))
+            if hit:
+                self.bad("veto", f"{c} in {z}: group {', '.join(hit)} is excluded "
+                         "(rules.exclude_groups)")
+        for v in self.sc.vetoes:
+            for c, z in present:
+                groups = self.contribs[c].groups
+                if v.contributor is not None and v.contributor != c:
+                    continue
+                if v.group is not None and v.group not in groups:
+                    continue
+                if v.zones is not None and z not in v.zones:
+                    continue
+                target = c if v.contributor is not None else f"{c} (group {v.group})"
+                self.bad("veto", f"{v.party} vetoes {target} in {z}, but it has "
+                         f"{self.P_cz[c, z]} personnel there")
+
+    # ------------------------------------------------------------------ family 9
+
+    def dominance(self) -> None:
+        r, n_tot = self.r, self.N
+        for c in self.active:
+            if not _le(self.P_c[c], r.max_share * n_tot):
+                self.bad("dominance.max_share", f"{c} {_pct(self.P_c[c] / n_tot)} > "
+                         f"{_pct(r.max_share)} ({self.P_c[c]} of {n_tot})")
+        for (c, z), p in sorted(self.P_cz.items()):
+            if p > 0 and not _le(p, r.max_share_zone * self.P_z[z]):
+                self.bad("dominance.max_share_zone", f"{c} in {z} {_pct(p / self.P_z[z])} > "
+                         f"{_pct(r.max_share_zone)} ({p} of {self.P_z[z]})")
+        for g, cap in sorted(r.group_caps.items()):
+            members = [c for c in self.active if g in self.contribs[c].groups]
+            pg = sum(self.P_c[c] for c in members)
+            if pg > 0 and not _le(pg, cap * n_tot):
+                self.bad("dominance.group_caps", f"group {g} ({', '.join(members)}) "
+                         f"{_pct(pg / n_tot)} > {_pct(cap)} ({pg} of {n_tot})")
+        if len(self.active) < r.min_contributors:
+            self.bad("dominance.min_contributors", f"{len(self.active)} contributors with "
+                     f"personnel < {r.min_contributors}")
+        for zid in self.zones:
+            if not self.deployed(zid):
+                continue
+            here = [c for (c, z), p in self.P_cz.items() if z == zid and p > 0]
+            if len(here) < r.min_contributors_zone:
+                self.bad("dominance.min_contributors_zone", f"{zid}: {len(here)} contributors "
+                         f"< {r.min_contributors_zone}")
+
+    # ------------------------------------------------------------------ families 10-12
+
+    def party_acceptability(self) -> dict[str, float]:
+        out = {}
+        for p in self.parties:
+            if self.N <= 0:
+                out[p] = 0.0
+                continue
+            score = sum(self.acc(p, c, z) * pp for (c, z), pp in self.P_cz.items())
+            out[p] = score / self.N
+        return out
+
+    def armament_acceptability(self) -> dict[str, float]:
+        deployed = [(z, self.zone_level(z)) for z in self.zones if self.deployed(z)]
+        wsum = sum(self.zones[z].weight for z, lv in deployed if lv is not None)
+        out = {}
+        for p in self.parties:
+            s = sum(self.zones[z].weight * self.armacc(p, lv) for z, lv in deployed
+                    if lv is not None)
+            out[p] = s / wsum if wsum > 0 else 0.0
+        return out
+
+    def acceptability(self) -> None:
+        # personnel-weighted: sum acc*P >= theta*N holds trivially when N = 0
+        acc = self.party_acceptability()
+        for p, floor in sorted(self.r.acceptability_floor.items()):
+            if self.N > 0 and p in acc and not _ge(acc[p], floor):
+                self.bad("acceptability", f"{p}: {acc[p]:.4f} < floor {floor:.4f}")
+        # armament: sum_z w[z]*armacc[p, l_z] >= phi_p * sum_z w[z] over deployed zones
+        deployed = [z for z in self.zones if self.deployed(z)]
+        wsum = sum(self.zones[z].weight for z in deployed)
+        for p, floor in sorted(self.r.armament_floor.items()):
+            s = sum(self.zones[z].weight * self.armacc(p, lv) for z in deployed
+                    if (lv := self.zone_level(z)) is not None)
+            if wsum > 0 and not _ge(s, floor * wsum):
+                self.bad("armament_acceptability", f"{p}: {s / wsum:.4f} < floor {floor:.4f}")
+
+    def language(self) -> None:
+        lang = self.r.working_language
+        if lang is None:
+            return
+        limit = 1.0 - self.r.language_share
+        for zid in self.zones:
+            others = sorted(c for (c, z), p in self.P_cz.items()
+                            if z == zid and p > 0 and lang not in self.contribs[c].languages)
+            held = sum(self.P_cz[c, zid] for c in others)
+            if held > 0 and not _le(held, limit * self.P_z[zid]):
+                self.bad("language", f"{zid}: non-{lang} speakers ({', '.join(others)}) hold "
+                         f"{_pct(held / self.P_z[zid])} > {_pct(limit)} "
+                         f"({held} of {self.P_z[zid]})")
+
+    # ------------------------------------------------------------------ families 13-15
+
+    def lead_nation(self) -> None:
+        r = self.r
+        for zid in self.zones:
+            lead = self.zrep.get(zid, {}).get("lead")
+            if not self.deployed(zid):
+                if lead is not None:
+                    self.bad("lead_nation", f"{zid} is not deployed but has lead {lead}")
+                continue
+            if lead is None:
+                self.bad("lead_nation", f"{zid} is deployed without a lead nation")
+                continue
+            if not isinstance(lead, str) or lead not in self.contribs:
+                self.bad("schema", f"zone {zid}: unknown lead {lead!r}")
+                continue
+            here = self.P_cz.get((lead, zid), 0)
+            if here <= 0:
+                self.bad("lead_nation", f"{zid}: lead {lead} has no personnel there")
+                continue
+            for p in self.parties:
+                a = self.acc(p, lead, zid)
+                if not _ge(a, r.lead_min_acceptability):
+                    self.bad("lead_nation", f"{zid}: lead {lead} acceptability to {p} "
+                             f"{a:.3f} < {r.lead_min_acceptability:.3f}")
+            if not _ge(here, r.lead_min_share * self.P_z[zid]):
+                self.bad("lead_nation", f"{zid}: lead {lead} holds {_pct(here / self.P_z[zid])}"
+                         f" < {_pct(r.lead_min_share)} ({here} of {self.P_z[zid]})")
+
+    def size_budget(self) -> None:
+        r = self.r
+        if r.personnel_min > self.N:
+            self.bad("size", f"{self.N} personnel < personnel_min {r.personnel_min}")
+        if r.personnel_max is not None and r.personnel_max < self.N:
+            self.bad("size", f"{self.N} personnel > personnel_max {r.personnel_max}")
+        if r.budget_per_month is not None and not _le(self.cost, r.budget_per_month):
+            self.bad("budget", f"{self.cost:,.0f} per month > budget "
+                     f"{r.budget_per_month:,.0f}")
+
+    def qrf(self) -> None:
+        r = self.r
+        if r.qrf_hours is None or not r.qrf_mandates:
+            return
+        need = [z for z in self.zones if self.deployed(z)
+                and self.zone_mandate(z) in r.qrf_mandates]
+        if not need:
+            return
+        qrf_types = set(r.qrf_unit_types)
+        holders = {z for (_c, u, z), n in self.x.items() if n > 0 and u in qrf_types}
+        g = travel_graph(self.sc)
+        for zid in need:
+            times = nx.single_source_dijkstra_path_length(g, zid, weight="hours")
+            near = {z: t for z, t in times.items() if z in holders}
+            best = min(near.values(), default=math.inf)
+            if not best <= r.qrf_hours + _slack(r.qrf_hours):
+                what = (f"nearest at {best:.2f} h" if math.isfinite(best)
+                        else "none can reach it")
+                self.bad("qrf", f"{zid} ({self.zone_mandate(zid)}): no unit of "
+                         f"{', '.join(sorted(qrf_types)) or '(no qrf unit types)'} within "
+                         f"{r.qrf_hours:g} h ({what})")
+
+    # ------------------------------------------------------------------ reported numbers
+
+    def totals(self) -> None:
+        units = self.units
+        for a in self.alloc_rows:
+            u, n, p = a["unit_type"], a["units"], a.get("personnel")
+            if _int(p) != n * units[u].personnel:
+                self.bad("totals", f"allocation {a['contributor']} {u} in {a['zone']}: "
+                         f"personnel {p!r} != {n} x {units[u].personnel}")
+        for zid, rep in self.zrep.items():
+            p = rep.get("personnel")
+            if _int(p) != self.P_z[zid]:
+                self.bad("totals", f"zone {zid}: personnel {p!r} != {self.P_z[zid]} allocated")
+            self.reported_requirements(zid, rep)
+        self.reported_contributors()
+        t = self.sol.get("totals")
+        if not isinstance(t, dict):
+            self.bad("schema", "'totals' is missing or not a mapping")
+        else:
+            if _int(t.get("personnel")) != self.N:
+                self.bad("totals", f"totals.personnel {t.get('personnel')!r} != {self.N}")
+            if _int(t.get("contributors")) != len(self.active):
+                self.bad("totals", f"totals.contributors {t.get('contributors')!r} != "
+                         f"{len(self.active)}")
+            cost = _num(t.get("cost_per_month"))
+            if cost is None or not _close(cost, self.cost):
+                self.bad("totals", f"totals.cost_per_month {t.get('cost_per_month')!r} != "
+                         f"{self.cost:g}")
+        self.reported_scores("acceptability", self.party_acceptability())
+        self.reported_scores("armament_acceptability", self.armament_acceptability())
+        self.reported_objective()
+
+    def reported_requirements(self, zid: str, rep: dict[str, Any]) -> None:
+        reqs = rep.get("requirements") or {}
+        if not isinstance(reqs, dict):
+            self.bad("schema", f"zone {zid}: 'requirements' is not a mapping")
+            return
+        k = self.zone_mandate(zid)
+        needs = requirement_need(self.sc, zid, k) if k and self.deployed(zid) else {}
+        for cap, entry in reqs.items():
+            if cap not in needs:
+                self.bad("totals", f"zone {zid}: requirement {cap} reported, but "
+                         f"{'mandate ' + k if k else 'the zone'} has none")
+                continue
+            req = _num(entry.get("required")) if isinstance(entry, dict) else None
+            got = _num(entry.get("provided")) if isinstance(entry, dict) else None
+            if req is None or not _close(req, needs[cap]):
+                self.bad("totals", f"zone {zid} {cap}: required {req!r} reported, "
+                         f"{needs[cap]:g} recomputed")
+            real = self.provided(zid, cap)
+            if got is None or not _close(got, real):
+                self.bad("totals", f"zone {zid} {cap}: provided {got!r} reported, "
+                         f"{real:g} allocated")
+        for cap, need in needs.items():
+            if cap not in reqs and need > 0:
+                self.bad("totals", f"zone {zid}: requirement {cap} ({need:g}) not reported")
+
+    def reported_contributors(self) -> None:
+        rows = self.sol.get("contributors")
+        if not isinstance(rows, list):
+            self.bad("schema", "'contributors' is missing or not a list")
+            return
+        seen: set[str] = set()
+        for row in rows:
+            c = row.get("contributor") if isinstance(row, dict) else None
+            if not isinstance(c, str) or c not in self.contribs:
+                self.bad("schema", f"contributors: unknown contributor {c!r}")
+                continue
+            assert isinstance(row, dict)
+            if c in seen:
+                self.bad("schema", f"contributors: {c} listed twice")
+                continue
+            seen.add(c)
+            p = self.P_c.get(c, 0)
+            if _int(row.get("personnel")) != p:
+                self.bad("totals", f"contributor {c}: personnel {row.get('personnel')!r} != "
+                         f"{p} allocated")
+            share = _num(row.get("share"))
+            real = p / self.N if self.N else 0.0
+            if share is None or not _close(share, real):
+                self.bad("totals", f"contributor {c}: share {row.get('share')!r} != {real:.6f}")
+            cost = _num(row.get("cost_per_month"))
+            real_cost = self.contribs[c].cost_per_person_month * p
+            if cost is None or not _close(cost, real_cost):
+                self.bad("totals", f"contributor {c}: cost_per_month "
+                         f"{row.get('cost_per_month')!r} != {real_cost:g}")
+        for c in self.active:
+            if c not in seen:
+                self.bad("totals", f"contributor {c} has {self.P_c[c]} personnel but is "
+                         "not listed in 'contributors'")
+
+    def reported_scores(self, key: str, real: dict[str, float]) -> None:
+        rep = self.sol.get(key)
+        if not isinstance(rep, dict):
+            self.bad("schema", f"'{key}' is missing or not a mapping")
+            return
+        for p, v in real.items():
+            got = _num(rep.get(p))
+            if got is None or not _close(got, v):
+                self.bad("totals", f"{key}.{p} {rep.get(p)!r} reported, {v:.6f} recomputed")
+        for p in rep:
+            if p not in real:
+                self.bad("schema", f"{key}: unknown party {p!r}")
+
+    def reported_objective(self) -> None:
+        obj = self.sol.get("objective")
+        if not isinstance(obj, dict):
+            return
+        value = _num(obj.get("value"))
+        if value is None:
+            return
+        kind = obj.get("kind")
+        if kind == "cost" and not self.r.soft_requirements and not _close(value, self.cost):
+            self.bad("totals", f"objective value {value:g} != cost {self.cost:g}")
+        if kind == "acceptability" and self.N > 0:
+            low = min(self.party_acceptability().values(), default=0.0)
+            if not _close(value, low):
+                self.bad("totals", f"objective value {value:.6f} != least acceptability "
+                         f"{low:.6f}")
+
+
+def verify(resolved_scenario: ResolvedScenario | Scenario,
+           solution: dict[str, Any]) -> list[Violation]:
+    """Every rule the solution breaks, recomputed from the scenario and its allocations.
+
+    `resolved_scenario` carries the effective rules (a planning option and `--set`
+    overrides applied). Returns an empty list for a correct solution.
+    """
+    sc = (resolved_scenario.scenario if isinstance(resolved_scenario, ResolvedScenario)
+          else resolved_scenario)
+    if not isinstance(solution, dict):
+        return [Violation("schema", "a solution is a JSON object")]
+    chk = _Check(sc, solution)
+    status = solution.get("status")
+    if status not in STATUSES:
+        chk.bad("schema", f"unknown status {status!r} (expected {', '.join(STATUSES)})")
+        return chk.out
+    if status not in FEASIBLE:
+        allocs = solution.get("allocations")
+        if allocs:
+            n = len(allocs) if isinstance(allocs, list) else "some"
+            chk.bad("status", f"status {status} but {n} allocations are listed")
+        if status == "infeasible" and not solution.get("conflicts"):
+            chk.bad("status", "infeasible but no conflicting rules are named")
+        return chk.out
+    chk.read()
+    chk.aggregate()
+    objective = solution.get("objective")
+    kind = objective.get("kind") if isinstance(objective, dict) else None
+    soft = sc.rules.soft_requirements or kind == "coverage"
+    chk.structure()
+    chk.requirements(soft)
+    chk.capacity()
+    chk.min_contingent()
+    chk.veto()
+    chk.dominance()
+    chk.acceptability()
+    chk.language()
+    chk.lead_nation()
+    chk.size_budget()
+    chk.qrf()
+    chk.totals()
+    return chk.out
+
+
+# --------------------------------------------------------------------------- files
+
+
+def load_solution(path: str | Path) -> dict[str, Any]:
+    """Read solution.json; bad input raises InputError naming the file."""
+    label = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.one(label, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError.one(label, "", f"cannot read file ({e.__class__.__name__})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError.one(label, "", f"not valid JSON: line {e.lineno}, column {e.colno}: "
+                             f"{e.msg}") from None
+    if not isinstance(doc, dict):
+        raise InputError.one(label, "", "a solution file holds a JSON object")
+    return doc
+
+
+def _set_literal(value: Any) -> str:
+    """The value as `--set` text that parses back to the same value.
+
+    json.dumps in general (the loader hashes json.dumps of the parsed value, so any text
+    that parses back to it gives the same sha256); a float like 1e-05 is written
+    1.0e-05, which YAML 1.1 reads as a number rather than a string.
+    """
+    text = json.dumps(value)
+    if isinstance(value, float) and yaml.safe_load(text) != value:
+        mant, _, exp = text.partition("e")
+        if "." not in mant:
+            mant += ".0"
+        if exp and exp[0] not in "+-":
+            exp = "+" + exp
+        text = f"{mant}e{exp}" if exp else mant
+    return text
+
+
+def verify_file(scenario_path: str | Path | None,
+                solution_path: str | Path) -> list[Violation]:
+    """Check a solution file: provenance, effective rules, then every family.
+
+    The scenario is the one named (or the solution's `scenario.path`), resolved with the
+    solution's option and `--set` overrides.
+    """
+    label = str(solution_path)
+    sol = load_solution(solution_path)
+    raw_meta = sol.get("scenario")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    path = scenario_path if scenario_path is not None else meta.get("path")
+    if not isinstance(path, str | Path) or not str(path):
+        raise InputError.one(label, "scenario.path",
+                             "the solution names no scenario file; give the scenario")
+    overrides = sol.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise InputError.one(label, "overrides", "must map dotted paths to values")
+    option = sol.get("option")
+    if option is not None and not isinstance(option, str):
+        raise InputError.one(label, "option", "must be a planning option id")
+    sets = [f"{k}={_set_literal(v)}" for k, v in overrides.items()]
+    rs = load_resolved(path, option, sets)
+    out: list[Violation] = []
+    if meta.get("sha256") != rs.sha256:
+        out.append(Violation("provenance", f"scenario sha256 {meta.get('sha256')!r} in the "
+                             f"solution, {rs.sha256} for {path} with its overrides"))
+    expected = rs.scenario.rules.model_dump(mode="json")
+    got = sol.get("rules")
+    if not isinstance(got, dict):
+        out.append(Violation("rules", "the solution carries no effective rules"))
+    else:
+        for key in sorted(set(expected) | set(got)):
+            if key not in got:
+                out.append(Violation("rules", f"{key} missing (resolved: "
+                                     f"{json.dumps(expected[key])})"))
+            elif key not in expected:
+                out.append(Violation("rules", f"{key} is not a rule"))
+            elif got[key] != expected[key]:
+                out.append(Violation("rules", f"{key} is {json.dumps(got[key])} in the "
+                                     f"solution, {json.dumps(expected[key])} resolved"))
+    return out + verify(rs, sol)
