@@ -150,7 +150,39 @@ def test_cli_export_mps(tmp_path: Path, two_zones_path: Path) -> None:
     assert h.getInfo().objective_function_value == pytest.approx(632_000)
 
 
-def test_cli_options_prints_all_options(two_zones_path: Path) -> None:
-    res = cli("options", str(two_zones_path))
+def test_cli_options_prints_all_options(two_zones_path: Path, tmp_path: Path) -> None:
+    res = cli("options", str(two_zones_path), "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr
     assert "X: Open option" in res.stdout and "632,000" in res.stdout
+    assert "632,000" in (tmp_path / "comparison.md").read_text()
+    assert (tmp_path / "comparison.html").stat().st_size > 100_000     # plotly inlined
+    assert json.loads((tmp_path / "solution-X.json").read_text())["status"] == "optimal"
+
+
+def test_cli_solve_writes_reports_and_verify_catches_tampering(tmp_path: Path,
+                                                               two_zones_path: Path) -> None:
+    res = cli("solve", str(two_zones_path), "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert "verifier: every constraint family holds" in res.stdout
+    for name in ("solution.json", "report.md", "report.html", "solution.xlsx"):
+        assert (tmp_path / name).exists(), name
+    ok = cli("verify", str(two_zones_path), str(tmp_path / "solution.json"))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    doc = json.loads((tmp_path / "solution.json").read_text())
+    doc["contributors"][0]["share"] = 0.7          # above max_share 0.6
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(doc))
+    res = cli("verify", str(two_zones_path), str(bad))
+    assert res.returncode == 1
+    assert "totals: contributor AAA: share" in res.stdout
+    doc = json.loads((tmp_path / "solution.json").read_text())
+    for a in doc["allocations"]:        # hand BBB's company to AAA: AAA > 60% of the force
+        if a["contributor"] == "BBB":
+            a["contributor"] = "AAA"
+    bad.write_text(json.dumps(doc))
+    res = cli("verify", str(two_zones_path), str(bad))
+    assert res.returncode == 1
+    assert "dominance.max_share: AAA" in res.stdout
+    rebuilt = cli("report", str(tmp_path / "solution.json"), "--out", str(tmp_path / "again"))
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert (tmp_path / "again" / "report.html").exists()

@@ -21,10 +21,12 @@ from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.errors import InputError
 from pkplanner.explain import conflicting_rules
+from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
 from pkplanner.results import solution_document, write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
 from pkplanner.sensitivity import sensitivity
 from pkplanner.solve import Outcome, build, solve
+from pkplanner.verify import load_solution, verify, verify_file
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 
@@ -101,10 +103,23 @@ def solve_cmd(
         doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
                                          settings(time_limit, gap, threads))
     folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
+    verdict = [str(v) for v in verify(rs, doc)]
     write_solution(folder / "solution.json", doc)
+    write_report(folder, rs, doc, verdict)
+    write_xlsx(folder / "solution.xlsx", rs, doc)
     print_summary(rs, outcome, doc)
-    out_console.print(f"wrote {folder / 'solution.json'}")
-    raise typer.Exit(exit_code(outcome.status))
+    print_verdict(verdict)
+    out_console.print(f"wrote {folder}/solution.json, report.md, report.html, solution.xlsx")
+    raise typer.Exit(EXIT_CHECK if verdict else exit_code(outcome.status))
+
+
+def print_verdict(verdict: list[str]) -> None:
+    if not verdict:
+        out_console.print("verifier: every constraint family holds")
+        return
+    out_console.print(f"verifier: {len(verdict)} violation(s) -- this is a bug, please report:")
+    for line in verdict:
+        out_console.print(f"  {line}")
 
 
 def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[str, object]:
@@ -188,10 +203,7 @@ def options(
     for opt in loaded.scenario.planning_options:
         rs = resolve(loaded, opt.id)
         outcome = solve(rs, None, settings(time_limit, gap, 1))
-        doc = document(rs, outcome)
-        if out is not None:
-            write_solution(out / f"solution-{opt.id}.json", doc)
-        rows.append((opt, outcome, doc))
+        rows.append((opt, outcome, document(rs, outcome)))
     table = Table(title=f"{loaded.scenario.name}: planning options")
     table.add_column("")
     for opt, _, _ in rows:
@@ -216,8 +228,11 @@ def options(
     line("zones deployed", lambda o, d: str(sum(z["deployed"] for z in d["zones"])))
     line("gap / seconds", lambda o, d: f"{(o.gap or 0):.2%} / {o.seconds:.1f}")
     out_console.print(table)
-    if out is not None:
-        out_console.print(f"wrote {out}/solution-<option>.json")
+    folder = out or Path("out") / f"{loaded.scenario.name}-options"
+    for opt, _, doc in rows:
+        write_solution(folder / f"solution-{opt.id}.json", doc)
+    write_comparison(folder, [(opt.id, opt.name, doc) for opt, _, doc in rows])
+    out_console.print(f"wrote {folder}/comparison.md, comparison.html, solution-<option>.json")
 
 
 def armament_profile(doc: dict[str, Any]) -> str:
@@ -249,6 +264,37 @@ def print_conflicts(conflicts: list[dict[str, str]]) -> None:
         out_console.print(f"  - {c['rule']}: {c['detail']}")
         if c.get("relaxation"):
             out_console.print(f"      smallest relaxation: {c['relaxation']}")
+
+
+@app.command("verify")
+def verify_cmd(
+    scenario: ScenarioArg,
+    solution: Annotated[Path, typer.Argument(help="solution.json to check")],
+) -> None:
+    """Re-check a solution against its scenario, without the solver."""
+    violations = verify_file(scenario, solution)
+    if violations:
+        for v in violations:
+            out_console.print(str(v))
+        raise typer.Exit(EXIT_CHECK)
+    out_console.print(f"ok: every constraint family holds for {solution}")
+
+
+@app.command()
+def report(
+    solution: Annotated[Path, typer.Argument(help="solution.json")],
+    out: OutOpt = None,
+) -> None:
+    """Rebuild report.md, report.html and solution.xlsx from a solution file."""
+    doc = load_solution(solution)
+    rs = resolved_for(doc)
+    verdict = [str(v) for v in verify(rs, doc)]
+    folder = out or solution.parent
+    write_report(folder, rs, doc, verdict)
+    write_xlsx(folder / "solution.xlsx", rs, doc)
+    print_verdict(verdict)
+    out_console.print(f"wrote {folder}/report.md, report.html, solution.xlsx")
+    raise typer.Exit(EXIT_CHECK if verdict else EXIT_OK)
 
 
 @app.command()
