@@ -12,6 +12,7 @@ import yaml
 from pkplanner.results import solution_document
 from pkplanner.scenario import load_resolved
 from pkplanner.solve import solve
+from pkplanner.verify import verify
 from tests import bruteforce
 
 LEVELS = ["civilian", "observer", "light", "armed"]
@@ -73,9 +74,13 @@ def run(doc: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     p.write_text(yaml.safe_dump(doc))
     rs = load_resolved(p)
     out = solve(rs)
-    return solution_document(rs, out.data, out.plan, objective="cost",
-                             objective_value=out.objective_value, status=out.status,
-                             gap=out.gap, solver={})
+    doc = solution_document(rs, out.data, out.plan, objective="cost",
+                            objective_value=out.objective_value, status=out.status,
+                            gap=out.gap, solver={},
+                            conflicts=[{"rule": "-", "detail": "-", "relaxation": ""}]
+                            if out.status == "infeasible" else None)
+    assert [str(v) for v in verify(rs, doc)] == []      # every solve is checked independently
+    return doc
 
 
 def alloc_of(sol: dict[str, Any]) -> dict[tuple[str, str, str], int]:

@@ -18,6 +18,7 @@ from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import load, resolve
 from pkplanner.solve import solve
+from pkplanner.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ["scenarios/karabakh_kcg_2014.yaml", "scenarios/karabakh_2020.yaml"]
@@ -70,6 +71,7 @@ def test_every_option_solves_or_names_conflicts(path: str, option: str) -> None:
         assert doc["conflicts"], "an infeasible option must name its conflicting rules"
     else:
         check_rules(doc, rs.scenario)
+        assert [str(v) for v in verify(rs, doc)] == []
         assert (out.gap is not None and out.gap <= 0.01 + 1e-9) or out.status == "feasible"
 
 
@@ -78,7 +80,9 @@ def test_teaching_examples_solve(path: str) -> None:
     rs = resolve(load(ROOT / path))
     out = solve(rs, None, SolverSettings(time_limit=30, gap=0.0))
     assert out.status == "optimal"
-    check_rules(document(rs, out), rs.scenario)
+    doc = document(rs, out)
+    check_rules(doc, rs.scenario)
+    assert [str(v) for v in verify(rs, doc)] == []
 
 
 def test_veto_example_optimum_matches_its_header() -> None:
