@@ -316,6 +316,30 @@ def export(
     out_console.print(f"wrote {mps}")
 
 
+@app.command("batch")
+def batch_cmd(
+    spec: Annotated[Path, typer.Argument(help="batch spec YAML (contracts.md §4)")],
+    out: Annotated[Path, typer.Option("--out", help="output folder (created); re-running "
+                                      "the same command resumes")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="local worker processes (default: one per CPU)")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(--workers is then ignored)")] = None,
+) -> None:
+    """Many solves: grid sweeps, Pareto fronts, Monte Carlo; results in DIR/results.duckdb."""
+    from pkplanner.batch import BatchAborted, run_batch
+    try:
+        summary = run_batch(spec, out, workers, scheduler)
+    except BatchAborted as e:
+        print(f"error: {spec}: batch interrupted: {e} (re-run the same command to resume)",
+              file=sys.stderr)
+        raise typer.Exit(1) from None
+    for line in summary.lines():
+        out_console.print(line)
+    raise typer.Exit(EXIT_OK if summary.complete else 1)
+
+
 @app.command("app")
 def app_cmd(port: Annotated[int, typer.Option(help="port")] = 8501) -> None:
     """Start the Streamlit planner app."""

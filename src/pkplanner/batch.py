@@ -1,0 +1,875 @@
+"""Batch solves (contracts.md §4): grids, Pareto fronts and Monte Carlo samples.
+
+`run_batch(spec, out_dir, workers, scheduler)` plans every run of a spec, skips the
+runs already in DIR/results.duckdb, solves the rest on local worker processes
+(`concurrent.futures.ProcessPoolExecutor`) or on a running Dask cluster
+(`distributed.Client(address)`), stores each result as it arrives, then writes
+DIR/parquet/<table>.parquet and DIR/batch_report.html.
+
+A run is identified by its `run_key`: sha256 of the resolved scenario document
+(canonical JSON: base scenario merged, doctrine defaults filled, planning option
+applied), the option, the objective, the overrides and the sample number. So
+re-running the same command skips what is stored, and an interrupted batch resumes.
+
+Work units: every run is solved by rebuilding its model (`scenario.load` with the
+run's overrides, `solve.solve`), except the points of an acceptability-floor Pareto
+front, which are solved on one persistent model per chunk of points: the floors
+`m.theta[p]` are mutable parameters, so a point is a parameter change and a re-solve.
+A run that raises, or runs past its time budget, is stored with status `error`
+and its message; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from pkplanner.batch_spec import BatchSpec, Target, check_targets, expand, load_spec, sample_values
+from pkplanner.errors import InputError, Problem
+from pkplanner.scenario import ResolvedScenario, load, resolve
+
+if TYPE_CHECKING:
+    from pkplanner.batch_spec import Choice, Normal, Uniform
+    from pkplanner.store import Store
+
+FEASIBLE = ("optimal", "feasible")
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
+CHUNK_MIN = 4               # fewest Pareto points worth one persistent model of their own
+MAX_ATTEMPTS = 2            # a task in flight when a worker process dies is retried once
+
+
+class BatchAborted(Exception):
+    """The batch stopped before every run had a result (stored runs are kept: re-run)."""
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class Run:
+    """One solve, one row of `runs`."""
+
+    run_key: str
+    kind: str                       # grid | pareto | pareto_anchor | monte_carlo
+    scenario: str                   # the scenario's name (its file stem if it does not load)
+    scenario_path: str              # as written in the spec
+    file: str                       # absolute path the workers read
+    option: str | None
+    objective: str | None
+    overrides: dict[str, Any]       # every override of the run (grid, floors, samples)
+    grid: dict[str, Any]            # the grid point's overrides only
+    sample: int | None = None
+    pareto_axis: str | None = None
+    pareto_point: int | None = None
+    pareto_value: float | None = None
+    error: str | None = None        # known before solving (file missing, option unknown)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "run_key": self.run_key, "scenario": self.scenario, "option": self.option,
+            "objective": self.objective, "overrides": _json(self.overrides),
+            "sample": self.sample, "kind": self.kind, "scenario_path": self.scenario_path,
+            "grid": _json(self.grid), "pareto_axis": self.pareto_axis,
+            "pareto_point": self.pareto_point, "pareto_value": self.pareto_value,
+        }
+
+
+@dataclass
+class Front:
+    """A Pareto front waiting for its anchor solves (then expanded into point runs)."""
+
+    axis: str
+    points: int
+    scenario: str
+    scenario_path: str
+    file: str
+    option: str
+    grid: dict[str, Any]
+    scenario_bytes: bytes
+    parties: list[str]
+    floors: dict[str, float]
+    anchors: dict[str, str]         # objective -> run_key of the anchor run
+    state: str = "waiting"          # waiting | expanded | skipped
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        grid = f" {_json(self.grid)}" if self.grid else ""
+        return f"{self.scenario} option {self.option}{grid}"
+
+
+@dataclass
+class Plan:
+    runs: dict[str, Run] = field(default_factory=dict)     # in planning order
+    fronts: list[Front] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, run: Run) -> bool:
+        if run.run_key in self.runs:
+            return False
+        self.runs[run.run_key] = run
+        return True
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False)
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def run_key(scenario_bytes: bytes, option: str | None, objective: str | None,
+            overrides: dict[str, Any], sample: int | None) -> str:
+    """sha256 of the resolved scenario bytes + option + objective + overrides + sample."""
+    h = hashlib.sha256(scenario_bytes)
+    h.update(b"\x00")
+    h.update(canonical({"option": option, "objective": objective, "overrides": overrides,
+                        "sample": sample}))
+    return h.hexdigest()
+
+
+def set_args(overrides: dict[str, Any]) -> list[str]:
+    """Overrides as `--set` strings (the value is JSON, which YAML reads back unchanged)."""
+    return [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()]
+
+
+def problem_text(e: InputError) -> str:
+    return "; ".join(str(p).removeprefix("error: ") for p in e.problems)
+
+
+def make_plan(spec: BatchSpec, spec_path: Path) -> Plan:
+    """Every run of the spec (Pareto points come later, from their anchors' results)."""
+    label = str(spec_path)
+    root = spec_path.parent
+    grid_points = spec.grid_points()
+    plan = Plan()
+    problems: dict[tuple[str, str], str] = {}
+    known_options: set[str] = set()
+    loaded_any = False
+    vary_hits = dict.fromkeys(spec.monte_carlo.vary, 0) if spec.monte_carlo else {}
+
+    def error_runs(name: str, rel: str, file: Path, scenario_bytes: bytes,
+                   options: list[str | None], objectives: list[str | None], msg: str) -> None:
+        for opt in options:
+            for obj in objectives:
+                for g in grid_points:
+                    plan.add(Run(run_key(scenario_bytes, opt, obj, g, None), "grid", name, rel,
+                                 str(file), opt, obj, dict(g), dict(g), error=msg))
+
+    for rel in spec.scenarios:
+        file = (root / rel).resolve()
+        try:
+            loaded = load(file)
+        except InputError as e:
+            msg = problem_text(e)
+            options: list[str | None] = list(spec.options) if spec.options else [None]
+            objectives_: list[str | None] = list(spec.objectives) if spec.objectives else [None]
+            error_runs(Path(rel).stem, rel, file, canonical({"unloadable": str(file),
+                                                              "error": msg}),
+                       options, objectives_, msg)
+            continue
+        loaded_any = True
+        sc = loaded.scenario
+        known_options |= {o.id for o in sc.planning_options}
+        objectives: list[str] = list(spec.objectives or [sc.objective])
+        for opt in (list(spec.options) if spec.options else [None]):
+            try:
+                rs0 = resolve(loaded, opt)
+            except InputError as e:
+                msg = problem_text(e)
+                error_runs(sc.name, rel, file, canonical({"scenario": sc.to_document(),
+                                                          "option_error": msg}),
+                           [opt], list(objectives), msg)
+                continue
+            oid = rs0.option.id
+            sbytes = canonical(rs0.to_document())
+            for g in grid_points:
+                for obj in objectives:
+                    plan.add(Run(run_key(sbytes, oid, obj, g, None), "grid", sc.name, rel,
+                                 str(file), oid, obj, dict(g), dict(g)))
+                if spec.pareto is None and spec.monte_carlo is None:
+                    continue
+                rs_g: ResolvedScenario | None = rs0
+                if g:
+                    try:
+                        rs_g = resolve(load(file, set_args(g)), oid)
+                    except InputError:
+                        rs_g = None
+                if rs_g is None:
+                    plan.notes.append(f"{sc.name} option {oid} {_json(g)}: the grid point "
+                                      "does not load (see its error runs): no Pareto front "
+                                      "or Monte Carlo samples for it")
+                    continue
+                if spec.pareto is not None:
+                    plan.fronts.append(_plan_front(plan, spec, sc.name, rel, file, oid, g,
+                                                   sbytes, rs_g))
+                mc = spec.monte_carlo
+                if mc is None:
+                    continue
+                doc = rs_g.to_document()
+                targets: list[tuple[Target, Normal | Uniform | Choice]] = []
+                for pattern, dist in mc.vary.items():
+                    found = expand(pattern, doc)
+                    vary_hits[pattern] += len(found)
+                    why = check_targets(found, dist)
+                    if why:
+                        problems[(f"monte_carlo.vary.{pattern}", rel)] = f"{why} in {rel}"
+                        continue
+                    targets += [(t, dist) for t in found]
+                for s in range(mc.samples):
+                    over = {**g, **sample_values(mc, targets, s)}
+                    for obj in objectives:
+                        plan.add(Run(run_key(sbytes, oid, obj, over, s), "monte_carlo",
+                                     sc.name, rel, str(file), oid, obj, over, dict(g),
+                                     sample=s))
+    out = [Problem(label, path, msg) for (path, _), msg in problems.items()]
+    if loaded_any:
+        for i, opt in enumerate(spec.options or []):
+            if opt not in known_options:
+                out.append(Problem(label, f"options.{i}", f"unknown planning option '{opt}' "
+                                   f"(no scenario defines it; known: "
+                                   f"{', '.join(sorted(known_options))})"))
+        for pattern, hits in vary_hits.items():
+            if hits == 0:
+                out.append(Problem(label, f"monte_carlo.vary.{pattern}",
+                                   "matches nothing in any scenario"))
+    if out:
+        raise InputError(out)
+    return plan
+
+
+def _plan_front(plan: Plan, spec: BatchSpec, name: str, rel: str, file: Path, oid: str,
+                g: dict[str, Any], sbytes: bytes, rs_g: ResolvedScenario) -> Front:
+    assert spec.pareto is not None
+    axis = spec.pareto.axis
+    anchors = {}
+    for obj in ("acceptability",) if axis == "acceptability_floor" else ("cost",
+                                                                          "acceptability"):
+        key = run_key(sbytes, oid, obj, g, None)
+        plan.add(Run(key, "pareto_anchor", name, rel, str(file), oid, obj, dict(g), dict(g)))
+        anchors[obj] = key
+    sc = rs_g.scenario
+    return Front(axis, spec.pareto.points, name, rel, str(file), oid, dict(g), sbytes,
+                 [p.id for p in sc.parties], dict(sc.rules.acceptability_floor), anchors)
+
+
+def expand_front(front: Front, rows: dict[str, dict[str, Any]]) -> list[Run] | str:
+    """The point runs of a front, from its stored anchors; or why there is no front."""
+    for obj, key in front.anchors.items():
+        row = rows[key]
+        if row["status"] not in FEASIBLE or row["cost_per_month"] is None:
+            return f"its {obj} anchor run ended {row['status']}" + (
+                f" ({row['error']})" if row.get("error") else "")
+    n = front.points
+    runs = []
+    if front.axis == "acceptability_floor":
+        top = rows[front.anchors["acceptability"]]["min_acceptability"]
+        for i in range(n):
+            theta = math.floor(top * i / (n - 1) * 1e6 + 1e-6) / 1e6  # 6 decimals, not above
+            over = {**front.grid, **{f"rules.acceptability_floor.{p}":
+                                     max(front.floors.get(p, 0.0), theta)
+                                     for p in front.parties}}
+            runs.append(Run(run_key(front.scenario_bytes, front.option, "cost", over, None),
+                            "pareto", front.scenario, front.scenario_path, front.file,
+                            front.option, "cost", over, dict(front.grid),
+                            pareto_axis=front.axis, pareto_point=i, pareto_value=theta))
+    else:
+        lo = math.ceil(round(rows[front.anchors["cost"]]["cost_per_month"], 6))
+        hi = max(lo, math.ceil(round(rows[front.anchors["acceptability"]]["cost_per_month"], 6)))
+        for i in range(n):
+            budget = math.ceil(lo + (hi - lo) * i / (n - 1))
+            over = {**front.grid, "rules.budget_per_month": budget}
+            runs.append(Run(run_key(front.scenario_bytes, front.option, "acceptability", over,
+                                    None),
+                            "pareto", front.scenario, front.scenario_path, front.file,
+                            front.option, "acceptability", over, dict(front.grid),
+                            pareto_axis=front.axis, pareto_point=i, pareto_value=budget))
+    return runs
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+@dataclass(frozen=True)
+class Task:
+    """What one worker call does: one rebuild solve, or a chunk of Pareto points."""
+
+    tid: int
+    runs: tuple[Run, ...]
+    persistent: bool
+    time_limit: float | None
+    gap: float
+    timeout: float | None           # per run; enforced in the worker when it can be
+
+    @property
+    def budget(self) -> float | None:
+        """Wall-clock seconds after which the coordinator gives up on the whole task."""
+        if self.timeout is None:
+            return None
+        return 2 * self.timeout * len(self.runs) + 60
+
+
+class RunTimeout(BaseException):
+    """Raised in a worker when a run passes its time budget (BaseException: not swallowed)."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """SIGALRM after `seconds` when running in a process's main thread (local workers).
+
+    Dask runs tasks in worker threads, where signals cannot reach: there the
+    coordinator's backstop (`Task.budget`) applies instead.
+    """
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def ring(_sig: int, _frame: FrameType | None) -> None:
+        raise RunTimeout(f"timed out after {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def execute(task: Task) -> list[dict[str, Any]]:
+    """Worker entry point: the results of every run of the task, errors included."""
+    if task.persistent:
+        return _solve_front(task)
+    return [_solve_one(run, task) for run in task.runs]
+
+
+def _settings(task: Task) -> Any:
+    from pkplanner import highs as hs
+    return hs.SolverSettings(time_limit=task.time_limit, gap=task.gap)
+
+
+def _solver_info(seconds: float) -> dict[str, Any]:
+    from pkplanner import highs as hs
+    return {"name": "highs", "version": hs.version(), "seconds": round(seconds, 3)}
+
+
+def _solve_one(run: Run, task: Task) -> dict[str, Any]:
+    if run.error is not None:
+        return error_result(run, run.error, 0.0)
+    from pkplanner.results import solution_document
+    from pkplanner.solve import solve
+    t0 = time.perf_counter()
+    try:
+        with deadline(task.timeout):
+            rs = resolve(load(run.file, set_args(run.overrides)), run.option)
+            outcome = solve(rs, run.objective, _settings(task))
+            doc = solution_document(
+                rs, outcome.data, outcome.plan, objective=outcome.objective,
+                objective_value=outcome.objective_value, status=outcome.status,
+                gap=outcome.gap, solver=_solver_info(outcome.seconds))
+    except InputError as e:
+        return error_result(run, problem_text(e), time.perf_counter() - t0)
+    except RunTimeout as e:
+        return error_result(run, str(e), time.perf_counter() - t0)
+    except Exception as e:
+        return error_result(run, f"{e.__class__.__name__}: {e}", time.perf_counter() - t0)
+    return result_of(run, doc, time.perf_counter() - t0, "rebuild")
+
+
+def _solve_front(task: Task) -> list[dict[str, Any]]:
+    """Pareto points of one front on one persistent model: set the floors, re-solve."""
+    from pkplanner import highs as hs
+    from pkplanner.results import solution_document
+    from pkplanner.solve import build, read_plan
+    first = task.runs[0]
+    out = []
+    state: tuple[Any, ...] | None = None
+    for run in task.runs:
+        t0 = time.perf_counter()
+        try:
+            with deadline(task.timeout):
+                if state is None:
+                    rs = resolve(load(first.file, set_args(first.grid)), first.option)
+                    d, m, _ = build(rs, "cost", common_floor=True)
+                    state = (rs, d, m, hs.PersistentHighs(m, _settings(task)))
+                rs, d, m, solver = state
+                for p in d.parties:
+                    m.theta[p] = run.overrides[f"rules.acceptability_floor.{p}"]
+                stats = solver.run()
+                plan = read_plan(m, d) if stats.status in FEASIBLE else None
+                doc = solution_document(
+                    rs, d, plan, objective="cost", objective_value=stats.objective,
+                    status=stats.status, gap=stats.gap, solver=_solver_info(stats.seconds))
+        except InputError as e:
+            out.append(error_result(run, problem_text(e), time.perf_counter() - t0))
+            continue
+        except (RunTimeout, Exception) as e:
+            state = None                # the model may be half-updated: rebuild for the next
+            msg = str(e) if isinstance(e, RunTimeout) else f"{e.__class__.__name__}: {e}"
+            out.append(error_result(run, msg, time.perf_counter() - t0))
+            continue
+        out.append(result_of(run, doc, time.perf_counter() - t0, "persistent"))
+    return out
+
+
+def error_result(run: Run, message: str, seconds: float) -> dict[str, Any]:
+    row = run.row() | {"status": "error", "error": message, "seconds": round(seconds, 6),
+                       "solve_mode": "none"}
+    return {"run": row, "zones": [], "allocations": [], "contributors": []}
+
+
+def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str) -> dict[str, Any]:
+    """The store rows of one solved run, from its solution document (contracts.md §3)."""
+    ok = doc["status"] in FEASIBLE and bool(doc["zones"])
+    acc = {p: float(v) for p, v in doc["acceptability"].items()}
+    value = doc["objective"]["value"]
+    gap = doc["mip_gap"]
+    row = run.row() | {
+        "status": doc["status"],
+        "objective_value": float(value) if value is not None else None,
+        "personnel": int(doc["totals"]["personnel"]) if ok else None,
+        "cost_per_month": float(doc["totals"]["cost_per_month"]) if ok else None,
+        "min_acceptability": min(acc.values()) if ok and acc else None,
+        "acceptability": _json(acc) if ok else None,
+        "n_contributors": int(doc["totals"]["contributors"]) if ok else None,
+        "mip_gap": float(gap) if gap is not None else None,
+        "seconds": round(seconds, 6),
+        "error": None,
+        "solve_mode": mode,
+    }
+    zones = [{"zone": z["zone"], "deployed": bool(z["deployed"]), "mandate": z["mandate"],
+              "armament": z["armament"], "personnel": int(z["personnel"]), "lead": z["lead"]}
+             for z in doc["zones"]]
+    allocations = [{"contributor": a["contributor"], "zone": a["zone"],
+                    "unit_type": a["unit_type"], "units": int(a["units"]),
+                    "personnel": int(a["personnel"])} for a in doc["allocations"]]
+    contributors = [{"contributor": c["contributor"], "personnel": int(c["personnel"]),
+                     "share": float(c["share"]), "cost_per_month": float(c["cost_per_month"])}
+                    for c in doc["contributors"]]
+    return {"run": row, "zones": zones, "allocations": allocations,
+            "contributors": contributors}
+
+
+def watch_coordinator() -> None:
+    """Pool initializer: a worker exits when its coordinator dies, so a killed batch leaves
+    no processes behind (they would wait for work forever, and keep the forkserver alive)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def wait() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=wait, name="pkplanner-watch-coordinator", daemon=True).start()
+
+
+def missing_files(paths: list[str]) -> list[str]:
+    """Run on each Dask worker: the scenario files it cannot see."""
+    return [p for p in paths if not os.path.exists(p)]
+
+
+# --------------------------------------------------------------------------- execution
+
+
+class Engine:
+    """Local worker processes, or a Dask cluster seen through a concurrent.futures facade."""
+
+    def __init__(self, workers: int | None, scheduler: str | None, files: list[str]):
+        self.client: Any = None
+        self.pool: cf.ProcessPoolExecutor | None = None
+        if scheduler:
+            self._connect(scheduler, files)
+        else:
+            self.slots = workers or os.cpu_count() or 1
+            self.pool = self._new_pool()
+            self.executor: cf.Executor = self.pool
+            self.label = f"{self.slots} local worker process{'es' if self.slots > 1 else ''}"
+
+    def _connect(self, scheduler: str, files: list[str]) -> None:
+        from distributed import Client
+        try:
+            # timeout: dask's own `distributed.comm.timeouts.connect` (30 s unless configured)
+            self.client = Client(scheduler, set_as_default=False)
+        except Exception as e:
+            raise InputError.one("--scheduler", scheduler,
+                                 f"cannot connect to the Dask scheduler: {e}") from None
+        try:
+            self.client.wait_for_workers(1, timeout=60)
+        except Exception:
+            self.client.close()
+            raise InputError.one("--scheduler", scheduler,
+                                 "the scheduler has no workers (waited 60 s)") from None
+        nthreads = self.client.nthreads()
+        try:
+            seen = self.client.run(missing_files, files)
+        except Exception as e:
+            self.client.close()
+            raise InputError.one("--scheduler", scheduler, "the workers cannot run pkplanner "
+                                 f"({e.__class__.__name__}: {e})") from None
+        unseen = {w: miss for w, miss in seen.items() if miss}
+        if unseen:
+            self.client.close()
+            worker, miss = next(iter(unseen.items()))
+            raise InputError.one("--scheduler", scheduler,
+                                 f"worker {worker} cannot read {miss[0]} (workers need the "
+                                 "scenario files at the same paths)")
+        self.slots = max(1, sum(nthreads.values()))
+        self.executor = self.client.get_executor(pure=False)
+        self.label = (f"Dask scheduler {scheduler} ({len(nthreads)} workers, "
+                      f"{self.slots} threads)")
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["pkplanner.batch", "pkplanner.solve"])
+        return cf.ProcessPoolExecutor(max_workers=self.slots, mp_context=ctx,
+                                      initializer=watch_coordinator)
+
+    def submit(self, task: Task) -> cf.Future[list[dict[str, Any]]]:
+        return self.executor.submit(execute, task)
+
+    def restart(self) -> None:
+        """A local worker process died (the pool is broken): start a fresh pool."""
+        assert self.pool is not None
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
+        self.executor = self.pool
+
+    def close(self, hung: bool = False) -> None:
+        if self.pool is not None:
+            if hung:                    # a worker is stuck in a run we gave up on
+                for proc in list(getattr(self.pool, "_processes", {}).values()):
+                    proc.terminate()
+            self.pool.shutdown(wait=not hung, cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: the runs of the spec by status, and what this invocation ran."""
+
+    name: str
+    out_dir: Path
+    total: int                      # runs the spec asks for (Pareto points once known)
+    by_status: dict[str, int]
+    ran: int                        # stored by this invocation
+    skipped: int                    # already stored before it
+    missing: int                    # runs without a stored result (0 when complete)
+    fronts: int
+    fronts_skipped: list[str]
+    notes: list[str]
+    seconds: float
+    backend: str
+
+    @property
+    def complete(self) -> bool:
+        return self.missing == 0
+
+    def lines(self) -> list[str]:
+        counts = ", ".join(f"{s} {n}" for s, n in self.by_status.items() if n)
+        out = [f"batch {self.name}: {self.total} runs ({counts or 'none'}); "
+               f"{self.ran} solved now, {self.skipped} already stored; "
+               f"{self.seconds:.1f} s on {self.backend}"]
+        if self.fronts:
+            out.append(f"pareto fronts: {self.fronts - len(self.fronts_skipped)} of "
+                       f"{self.fronts} traced")
+        out += [f"  no front for {s}" for s in self.fronts_skipped]
+        out += [f"  note: {n}" for n in self.notes]
+        if self.missing:
+            out.append(f"{self.missing} runs have no result (interrupted?): re-run to resume")
+        d = self.out_dir
+        out.append(f"wrote {d}/results.duckdb, {d}/parquet/*.parquet, {d}/batch_report.html")
+        return out
+
+
+class Coordinator:
+    """Plans tasks, feeds the engine, stores results as they come (the only DB writer)."""
+
+    def __init__(self, spec: BatchSpec, plan: Plan, store: Store, workers: int | None,
+                 scheduler: str | None, progress: bool,
+                 on_result: Callable[[dict[str, Any]], None] | None):
+        self.spec, self.plan, self.store = spec, plan, store
+        self.workers, self.scheduler = workers, scheduler
+        self.on_result = on_result
+        self.stored = store.keys()
+        self.initially = self.stored & set(plan.runs)
+        self.ran = 0
+        self.queue: deque[Task] = deque()
+        self.queued: set[str] = set()
+        self.tids = 0
+        self.engine: Engine | None = None
+        self.backend = "nothing to solve"
+        self.hung = False
+        self.status_counts = Counter(r["status"] for r in store.run_rows(self.initially)
+                                     .values())
+        self.progress_on = progress
+        self._progress: Any = None
+        self._bar: Any = None
+
+    # ---- bookkeeping
+    def expected_total(self) -> int:
+        waiting = sum(f.points for f in self.plan.fronts if f.state == "waiting")
+        return len(self.plan.runs) + waiting
+
+    def done(self) -> int:
+        return len(self.stored & set(self.plan.runs))
+
+    def timeout_for(self, objective: str | None) -> float | None:
+        if self.spec.run_timeout is not None:
+            return self.spec.run_timeout
+        if self.spec.time_limit is None:
+            return None
+        solves = 42 if objective == "acceptability" else 2     # bisection; coverage: 2 stages
+        return 1.5 * solves * self.spec.time_limit + 60
+
+    def _task(self, runs: list[Run], persistent: bool) -> Task:
+        self.tids += 1
+        self.queued |= {r.run_key for r in runs}
+        return Task(self.tids, tuple(runs), persistent, self.spec.time_limit, self.spec.gap,
+                    self.timeout_for(runs[0].objective))
+
+    def enqueue(self, runs: list[Run], front: bool = False) -> None:
+        todo = [r for r in runs if r.run_key not in self.stored and r.run_key not in self.queued]
+        known = [r for r in todo if r.error is not None]
+        for r in known:                              # nothing to solve: store the error now
+            self.record(error_result(r, r.error or "", 0.0))
+        todo = [r for r in todo if r.error is None]
+        if not todo:
+            return
+        if front:
+            slots = self.engine.slots if self.engine else (self.workers or os.cpu_count() or 1)
+            n = max(1, min(slots, len(todo) // CHUNK_MIN))
+            size = math.ceil(len(todo) / n)
+            for i in range(0, len(todo), size):
+                self.queue.append(self._task(todo[i:i + size], persistent=True))
+        else:
+            self.queue.extend(self._task([r], persistent=False) for r in todo)
+
+    def expand_fronts(self) -> None:
+        for f in self.plan.fronts:
+            if f.state != "waiting" or not set(f.anchors.values()) <= self.stored:
+                continue
+            got = expand_front(f, self.store.run_rows(f.anchors.values()))
+            if isinstance(got, str):
+                f.state, f.note = "skipped", f"{f.label}: {got}"
+                continue
+            f.state = "expanded"
+            new = [r for r in got if self.plan.add(r)]
+            self.enqueue(new, front=f.axis == "acceptability_floor")
+
+    def record(self, result: dict[str, Any]) -> None:
+        row = result["run"]
+        if row["run_key"] in self.stored:
+            return
+        self.store.add(result)
+        self.stored.add(row["run_key"])
+        self.ran += 1
+        self.status_counts[row["status"]] += 1
+        self.report_progress(row)
+        if self.on_result is not None:
+            self.on_result(row)
+
+    # ---- progress
+    def start_progress(self) -> None:
+        if not self.progress_on:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        console = Console(stderr=True, soft_wrap=True)
+        self._log = not console.is_terminal
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=console, disable=self._log)
+        self._progress.start()
+        self._bar = self._progress.add_task(self.spec.name, total=self.expected_total(),
+                                            completed=self.done(), counts=self._counts())
+        if self._log:
+            console.print(f"batch {self.spec.name}: {self.done()}/{self.expected_total()} "
+                          "runs already stored", markup=False, highlight=False)
+
+    def _counts(self) -> str:
+        return " ".join(f"{s} {self.status_counts[s]}" for s in STATUSES
+                        if self.status_counts[s])
+
+    def report_progress(self, row: dict[str, Any]) -> None:
+        if self._progress is None:
+            return
+        self._progress.update(self._bar, total=self.expected_total(), completed=self.done(),
+                              counts=self._counts())
+        if self._log:
+            what = " ".join(str(x) for x in (row["kind"], row["scenario"], row["option"],
+                                             row["objective"]) if x is not None)
+            self._progress.console.print(
+                f"[{self.done()}/{self.expected_total()}] {row['status']} {what} "
+                f"{row['overrides']}" + (f" sample {row['sample']}"
+                                         if row["sample"] is not None else ""),
+                markup=False, highlight=False)
+
+    def stop_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    # ---- main loop
+    def run(self) -> None:
+        self.start_progress()
+        try:
+            self.expand_fronts()        # fronts whose anchors an earlier invocation stored
+            order = sorted(self.plan.runs.values(), key=lambda r: r.kind != "pareto_anchor")
+            self.enqueue(order)
+            if self.queue:
+                files = sorted({r.file for r in self.plan.runs.values() if r.error is None})
+                self.engine = Engine(self.workers, self.scheduler, files)
+                self.backend = self.engine.label
+                self._loop()
+        finally:
+            if self.engine is not None:
+                self.engine.close(hung=self.hung)
+            self.stop_progress()
+
+    def _loop(self) -> None:
+        engine = self.engine
+        assert engine is not None
+        cap = 2 * engine.slots
+        in_flight: dict[cf.Future[list[dict[str, Any]]], tuple[Task, float]] = {}
+        attempts: Counter[int] = Counter()
+        cancelled: set[int] = set()
+        while self.queue or in_flight:
+            while self.queue and len(in_flight) < cap:
+                task = self.queue.popleft()
+                in_flight[engine.submit(task)] = (task, time.monotonic())
+            done, _ = cf.wait(list(in_flight), timeout=0.5, return_when=cf.FIRST_COMPLETED)
+            broken: list[Task] = []
+            for fut in done:
+                task, _t = in_flight.pop(fut)
+                try:
+                    results = fut.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                except cf.CancelledError:
+                    if task.tid in cancelled:
+                        continue
+                    raise BatchAborted("the Dask scheduler cancelled the work "
+                                       "(connection lost?)") from None
+                except Exception as e:         # e.g. KilledWorker: the task kills workers
+                    results = [error_result(r, f"{e.__class__.__name__}: {e}", 0.0)
+                               for r in task.runs]
+                for res in results:
+                    self.record(res)
+                self.expand_fronts()
+            if broken:
+                # one local worker process died: every task in flight is lost with it
+                broken += [t for t, _ in in_flight.values()]
+                in_flight.clear()
+                engine.restart()
+                for task in broken:
+                    attempts[task.tid] += 1
+                    if attempts[task.tid] >= MAX_ATTEMPTS:
+                        for r in task.runs:
+                            self.record(error_result(r, "the worker process died during "
+                                                     f"this run ({MAX_ATTEMPTS} attempts)", 0.0))
+                    else:
+                        self.queue.appendleft(task)
+            now = time.monotonic()
+            for fut, (task, t0) in list(in_flight.items()):
+                budget = task.budget
+                if budget is not None and now - t0 > budget:
+                    cancelled.add(task.tid)
+                    fut.cancel()
+                    del in_flight[fut]
+                    self.hung = True
+                    for r in task.runs:
+                        self.record(error_result(r, f"timed out (no result after {budget:g} s)",
+                                                 now - t0))
+
+
+def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = None,
+              scheduler: str | None = None, *, progress: bool = True,
+              on_result: Callable[[dict[str, Any]], None] | None = None) -> BatchSummary:
+    """Run (or resume) a batch; raise InputError for a bad spec or an unusable --scheduler.
+
+    `workers`: local worker processes (default: one per CPU); ignored with `scheduler`,
+    the address of a running Dask scheduler. `on_result` is called with each new
+    `runs` row once it is stored.
+    """
+    t0 = time.perf_counter()
+    spec_path, out_dir = Path(spec_path), Path(out_dir)
+    spec = load_spec(spec_path)
+    if workers is not None and workers < 1:
+        raise InputError.one("--workers", "", f"must be at least 1 (got {workers})")
+    plan = make_plan(spec, spec_path)
+    from pkplanner.batch_report import write_report
+    from pkplanner.store import Store
+    with Store(out_dir / "results.duckdb") as store:
+        co = Coordinator(spec, plan, store, workers, scheduler, progress, on_result)
+        co.run()
+        keys = list(plan.runs)
+        rows = store.run_rows(keys)
+        store.export_parquet(out_dir / "parquet")
+        write_report(out_dir / "batch_report.html", spec, plan, store, keys)
+    counts = Counter(r["status"] for r in rows.values())
+    skipped = [f.note for f in plan.fronts if f.state == "skipped"]
+    return BatchSummary(
+        name=spec.name, out_dir=out_dir, total=len(keys),
+        by_status={s: counts.get(s, 0) for s in STATUSES}, ran=co.ran,
+        skipped=len(co.initially), missing=len(keys) - len(rows), fronts=len(plan.fronts),
+        fronts_skipped=skipped, notes=plan.notes, seconds=time.perf_counter() - t0,
+        backend=co.backend)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pkplanner.batch SPEC --out DIR [--workers N] [--scheduler ADDRESS]`."""
+    ap = argparse.ArgumentParser(prog="python -m pkplanner.batch", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("spec", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--scheduler", default=None)
+    args = ap.parse_args(argv)
+    try:
+        summary = run_batch(args.spec, args.out, args.workers, args.scheduler)
+    except InputError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return 2
+    except BatchAborted as e:
+        print(f"error: {args.spec}: batch interrupted: {e} (re-run to resume)", file=sys.stderr)
+        return 1
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
