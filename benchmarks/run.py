@@ -556,16 +556,19 @@ def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, An
             continue
         total = r["total_s"]
         model = r["load_s"] + r["build_s"] + (r["handover_s"] or 0.0)
-        start = r.get("start_s") or 0.0
+        start = r.get("start_s")
         highs = r.get("highs_s") or 0.0
         rest = other_s(r) or 0.0
         shares["model"].append((inst.name, model / total))
         shares["highs"].append((inst.name, highs / total))
-        shares["start"].append((inst.name, start / total))
+        if start is not None:
+            shares["start"].append((inst.name, start / total))
+        warm = ("" if start is None else
+                f"warm start {start:.2f} s ({100 * start / total:.0f}%); ")
         s = (f"- **{inst.name}** ({f_int(r['cols'])} columns): of {total:.1f} s, "
              f"load {r['load_s']:.2f} s + build {r['build_s']:.2f} s + hand-over "
              f"{r['handover_s']:.2f} s = {model:.2f} s ({100 * model / total:.0f}%) before "
-             f"HiGHS sees the model; warm start {start:.2f} s ({100 * start / total:.0f}%); "
+             f"HiGHS sees the model; {warm}"
              f"HiGHS {highs:.2f} s ({100 * highs / total:.0f}%); reading the plan back and "
              f"the Pyomo solve-call overhead {rest:.2f} s ({100 * rest / total:.0f}%).")
         if ok(raw):
@@ -579,12 +582,15 @@ def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, An
         hi = max(shares["highs"], key=lambda t: t[1])
         lo = min(shares["highs"], key=lambda t: t[1])
         mo = max(shares["model"], key=lambda t: t[1])
-        st = max(shares["start"], key=lambda t: t[1])
-        text = (f"HiGHS itself takes between {100 * lo[1]:.0f}% ({lo[0]}) and "
-                f"{100 * hi[1]:.0f}% ({hi[0]}) of pkplanner's time from scenario file to "
-                f"plan. Modelling (load + Pyomo build + hand-over) is largest on {mo[0]} at "
-                f"{100 * mo[1]:.0f}% of its total; the two-phase warm start is largest on "
-                f"{st[0]} at {100 * st[1]:.0f}%.")
+        text = (f"With pkplanner's default settings, HiGHS itself takes between "
+                f"{100 * lo[1]:.0f}% ({lo[0]}) and {100 * hi[1]:.0f}% ({hi[0]}) of "
+                f"pkplanner's time from scenario file to plan. Modelling (load + Pyomo build "
+                f"+ hand-over) is largest on {mo[0]} at {100 * mo[1]:.0f}% of its total")
+        if shares["start"]:
+            st = max(shares["start"], key=lambda t: t[1])
+            text += (f"; the two-phase warm start is largest on {st[0]} at "
+                     f"{100 * st[1]:.0f}%")
+        text += "."
         if ratios:
             text += (f" pkplanner's total over raw highspy's (same MILP, same limits) ranges "
                      f"from {min(ratios):.2f} to {max(ratios):.2f}.")
