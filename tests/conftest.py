@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +49,32 @@ def write_yaml(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def launch_chromium(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Debian chromium through playwright, for the browser tests. Reuses pytest-playwright's
+    session `playwright` when the plugin is there (two sync Playwright instances cannot
+    coexist in one thread). Fails, never skips, when chromium is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need the "
+                    "Debian package (apt-get install -y chromium); playwright cannot "
+                    "download a browser here.")
+    own = None
+    try:
+        pw = request.getfixturevalue("playwright")
+    except pytest.FixtureLookupError:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
+        own = pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                 headless=True)
+    yield browser
+    browser.close()
+    if own is not None:
+        own.stop()

@@ -19,12 +19,11 @@ from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
 from pkplanner.solve import solve
+from tests.conftest import launch_chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHARTS_DRAWN = """() => {
     const plots = [...document.querySelectorAll('.js-plotly-plot')];
     return plots.length >= 3 && plots.every(p => p.querySelector('svg.main-svg'));
@@ -40,27 +39,7 @@ def solved(path: Path, option: str | None = None,
 
 @pytest.fixture(scope="module")
 def offline_browser(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Debian chromium launched by playwright. Reuses pytest-playwright's session-wide
-    `playwright` when the plugin is there (two sync Playwright instances cannot coexist in
-    one thread, and other browser tests use the plugin's)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need the "
-                    "Debian package (apt-get install -y chromium); playwright cannot "
-                    "download a browser here.")
-    own = None
-    try:
-        pw = request.getfixturevalue("playwright")
-    except pytest.FixtureLookupError:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
-        own = pw = sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-    yield b
-    b.close()
-    if own is not None:
-        own.stop()
+    yield from launch_chromium(request)
 
 
 def open_offline(browser: Any, page_path: Path) -> tuple[Any, dict[str, list[str]]]:

@@ -348,7 +348,9 @@ def app_cmd(port: Annotated[int, typer.Option(help="port")] = 8501) -> None:
     if not path.exists():
         raise InputError.one(str(path), "", "the app is not installed next to the package")
     raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(path),
-                                      "--server.port", str(port)]))
+                                      "--server.port", str(port),
+                                      "--server.maxUploadSize", "1",
+                                      "--browser.gatherUsageStats", "false"]))
 
 
 def main() -> None:
