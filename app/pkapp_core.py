@@ -23,7 +23,6 @@ from typing import Any
 
 import yaml
 
-from pkplanner.cli import document
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.highs import SolverSettings
 from pkplanner.report import build_report, write_xlsx
@@ -38,7 +37,7 @@ from pkplanner.scenario import (
     validate_document,
 )
 from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]

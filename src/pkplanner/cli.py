@@ -17,15 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.errors import InputError
 from pkplanner.explain import conflicting_rules
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
-from pkplanner.results import solution_document, write_atomic, write_solution
+from pkplanner.results import write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
 from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import Outcome, build, solve
+from pkplanner.solve import Outcome, build, document, solve
 from pkplanner.verify import load_solution, verify, verify_file
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -120,22 +119,6 @@ def print_verdict(verdict: list[str]) -> None:
     out_console.print(f"verifier: {len(verdict)} violation(s) -- this is a bug, please report:")
     for line in verdict:
         out_console.print(f"  {line}")
-
-
-def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[str, object]:
-    conflicts = []
-    if outcome.status == "infeasible":
-        conflicts = [c.as_dict() for c in conflicting_rules(rs)]
-    return solution_document(
-        rs, outcome.data, outcome.plan, objective=outcome.objective,
-        objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
-        solver={"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
-                "solve_seconds": round(outcome.solver_seconds, 3),
-                "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
-                "pkplanner": __version__},
-        conflicts=conflicts,
-        extra={"iterations": outcome.iterations} if outcome.iterations else None,
-    )
 
 
 def exit_code(status: str) -> int:

@@ -15,11 +15,19 @@ from typing import Any
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
+from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
+from pkplanner.explain import conflicting_rules
 from pkplanner.heuristic import two_phase_start
 from pkplanner.model import build_model, cost_expr, family_of, shortfall_expr
-from pkplanner.results import Plan, ZonePlan, allocation_frame, party_acceptability
+from pkplanner.results import (
+    Plan,
+    ZonePlan,
+    allocation_frame,
+    party_acceptability,
+    solution_document,
+)
 from pkplanner.scenario import ResolvedScenario
 
 BINDING_FAMILIES = {
@@ -198,3 +206,20 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
     outcome.objective_value = min(party_acceptability(
         allocation_frame(outcome.plan, d), d).values()) if outcome.plan else None
     return outcome
+
+
+def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[str, Any]:
+    """The solution file (contracts.md §3) of an outcome; an infeasible one is explained."""
+    conflicts = []
+    if outcome.status == "infeasible":
+        conflicts = [c.as_dict() for c in conflicting_rules(rs)]
+    return solution_document(
+        rs, outcome.data, outcome.plan, objective=outcome.objective,
+        objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
+        solver={"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
+                "solve_seconds": round(outcome.solver_seconds, 3),
+                "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
+                "pkplanner": __version__},
+        conflicts=conflicts,
+        extra={"iterations": outcome.iterations} if outcome.iterations else None,
+    )
