@@ -201,3 +201,15 @@ def test_zone_share_cap(tmp_path: Path) -> None:
     assert_matches_bruteforce(doc, sol)
     for a in sol["allocations"]:
         assert a["personnel"] <= 0.5 * sol["zones"][0]["personnel"]
+
+
+def test_concurrent_solves_in_threads(two_zones_path: Path) -> None:
+    """App sessions solve in threads of one process: solves must not trample each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_: int) -> float | None:
+        return solve(load_resolved(two_zones_path)).objective_value
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        values = list(pool.map(one, range(8)))
+    assert values == [pytest.approx(632_000)] * 8

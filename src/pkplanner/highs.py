@@ -8,6 +8,7 @@ to the underlying highspy model (columns in Pyomo's order) without rebuilding.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,12 @@ class RunStats:
     nodes: int | None = None
 
 
+# Pyomo's HiGHS interface redirects the process's stdout/stderr file descriptors while it
+# loads and solves a model, so two solves in one process (app sessions, threads) must not
+# overlap. Re-entrant: a solve may build helper models while holding it.
+SOLVER_LOCK = threading.RLock()
+
+
 def version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}." \
            f"{highspy.HIGHS_VERSION_PATCH}"
@@ -60,7 +67,8 @@ class PersistentHighs:
         self.model = model
         self.settings = settings
         self.opt = Highs()
-        self.opt.set_instance(model)
+        with SOLVER_LOCK:
+            self.opt.set_instance(model)
 
     @property
     def highs(self) -> highspy.Highs:
@@ -75,6 +83,14 @@ class PersistentHighs:
         options = {"random_seed": s.seed, "output_flag": False, **s.highs_options,
                    **(extra or {})}
         t0 = time.perf_counter()
+        with SOLVER_LOCK:
+            res = self._solve(time_limit, gap, options)
+        seconds = time.perf_counter() - t0
+        return self._stats(res, seconds)
+
+    def _solve(self, time_limit: float | None, gap: float | None,
+               options: dict[str, Any]) -> Any:
+        s = self.settings
         res = self.opt.solve(
             self.model,
             time_limit=time_limit if time_limit is not None else s.time_limit,
@@ -84,11 +100,13 @@ class PersistentHighs:
             load_solutions=False,
             raise_exception_on_nonoptimal_result=False,
         )
-        seconds = time.perf_counter() - t0
+        if res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible):
+            res.solution_loader.load_vars()
+        return res
+
+    def _stats(self, res: Any, seconds: float) -> RunStats:
         term = res.termination_condition
         has_sol = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        if has_sol:
-            res.solution_loader.load_vars()
         if term == TerminationCondition.convergenceCriteriaSatisfied and has_sol:
             status = "optimal"
         elif term in (TerminationCondition.provenInfeasible,
