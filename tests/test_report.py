@@ -37,6 +37,7 @@ Solved = tuple[ResolvedScenario, dict[str, Any]]
 def solved(path: Path, option: str | None = None, sets: list[str] | None = None) -> Solved:
     rs = load_resolved(path, option, sets)
     doc = json.loads(json.dumps(document(rs, solve(rs, None, SETTINGS))))  # as on disk
+    assert [str(v) for v in verify(rs, doc)] == []      # every solve is checked
     return rs, doc
 
 

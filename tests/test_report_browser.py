@@ -19,6 +19,7 @@ from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
 from pkplanner.solve import solve
+from pkplanner.verify import verify
 from tests.conftest import launch_chromium
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,9 @@ def solved(path: Path, option: str | None = None,
            settings: SolverSettings | None = None) -> tuple[ResolvedScenario, dict[str, Any]]:
     rs = load_resolved(path, option, None)
     outcome = solve(rs, None, settings or SolverSettings(time_limit=60, gap=0.01))
-    return rs, json.loads(json.dumps(document(rs, outcome)))
+    doc = json.loads(json.dumps(document(rs, outcome)))
+    assert [str(v) for v in verify(rs, doc)] == []      # every solve is checked
+    return rs, doc
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,16 @@ from pkplanner.highs import SolverSettings
 from pkplanner.scenario import load_resolved
 from pkplanner.sensitivity import sensitivity
 from pkplanner.solve import solve
+from pkplanner.verify import verify
 
 EXACT = SolverSettings(time_limit=30, gap=0.0)
 
 
 def cost(path: Path, *sets: str) -> float:
-    out = solve(load_resolved(path, None, list(sets)), None, EXACT)
+    rs = load_resolved(path, None, list(sets))
+    out = solve(rs, None, EXACT)
     assert out.objective_value is not None
+    assert [str(v) for v in verify(rs, document(rs, out))] == []
     return out.objective_value
 
 
