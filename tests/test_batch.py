@@ -300,13 +300,17 @@ def test_failing_runs_are_stored_and_the_batch_goes_on(tmp_path: Path) -> None:
 
 
 def test_a_run_past_its_time_budget_is_an_error(tmp_path: Path) -> None:
+    # the 2020 reference scenario's acceptability objective takes several MILPs of seconds
+    # each: a one-second budget cannot be met, whatever the machine's load
+    slow = str(EXAMPLES.parent / "karabakh_2020.yaml")
     spec = write_spec(tmp_path, {
-        "schema_version": 1, "name": "slow", "scenarios": ["language_lead.yaml"],
-        "objectives": ["acceptability"], "run_timeout": 0.05})
+        "schema_version": 1, "name": "slow", "scenarios": [slow],
+        "objectives": ["acceptability"], "run_timeout": 1})
     summary = run_batch(spec, tmp_path / "out", workers=1, progress=False)
     assert summary.complete
     runs = runs_of(tmp_path / "out")
-    assert all(r["status"] == "error" and r["error"] == "timed out after 0.05 s" for r in runs)
+    assert runs and all(r["status"] == "error" and r["error"].startswith("timed out after")
+                        for r in runs)
 
 
 def test_resume_after_the_batch_is_killed(grid_out: Path, tmp_path: Path) -> None:
