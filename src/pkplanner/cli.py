@@ -19,7 +19,7 @@ from rich.table import Table
 
 from pkplanner import highs as hs
 from pkplanner.errors import InputError
-from pkplanner.explain import conflicting_rules
+from pkplanner.explain import explain as explain_conflicts
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
 from pkplanner.results import write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
@@ -92,9 +92,7 @@ def solve_cmd(
         "--sensitivity", help="re-solve with each binding rule relaxed one step")] = False,
 ) -> None:
     """Solve one planning option; write solution.json and print a summary."""
-    if objective is not None and objective not in ("cost", "acceptability", "coverage"):
-        raise InputError.one("--objective", "", f"unknown objective '{objective}' "
-                             "(cost, acceptability, coverage)")
+    check_objective(objective, ("cost", "acceptability", "coverage"))
     rs = load_resolved(scenario, option, set_)
     outcome = solve(rs, objective, settings(time_limit, gap, threads))
     doc = document(rs, outcome, threads)
@@ -119,6 +117,12 @@ def print_verdict(verdict: list[str]) -> None:
     out_console.print(f"verifier: {len(verdict)} violation(s) -- this is a bug, please report:")
     for line in verdict:
         out_console.print(f"  {line}")
+
+
+def check_objective(objective: str | None, allowed: tuple[str, ...]) -> None:
+    if objective is not None and objective not in allowed:
+        raise InputError.one("--objective", "", f"unknown objective '{objective}' "
+                             f"({', '.join(allowed)})")
 
 
 def exit_code(status: str) -> int:
@@ -230,11 +234,12 @@ def armament_profile(doc: dict[str, Any]) -> str:
 def explain(scenario: ScenarioArg, option: OptionOpt = None, set_: SetOpt = None) -> None:
     """For an infeasible case, print the rules that conflict."""
     rs = load_resolved(scenario, option, set_)
-    status = solve(rs, "cost", hs.SolverSettings(time_limit=30, gap=1.0)).status
-    if status != "infeasible":
-        out_console.print(f"{status}: no conflicting rules")
-        raise typer.Exit(exit_code(status))
-    print_conflicts([c.as_dict() for c in conflicting_rules(rs)])
+    conflicts = explain_conflicts(rs)
+    if not conflicts:
+        out_console.print("a plan exists (or none was proven impossible in the time limit): "
+                          "no conflicting rules")
+        return
+    print_conflicts([c.as_dict() for c in conflicts])
     raise typer.Exit(EXIT_INFEASIBLE)
 
 
@@ -289,6 +294,7 @@ def export(
     set_: SetOpt = None,
 ) -> None:
     """Write the MILP as MPS with readable row and column names."""
+    check_objective(objective, ("cost", "coverage"))
     rs = load_resolved(scenario, option, set_)
     _, m, _ = build(rs, objective or rs.scenario.objective)
     mps.parent.mkdir(parents=True, exist_ok=True)

@@ -255,15 +255,14 @@ def describe(rs: ResolvedScenario, group: str) -> str:
     return texts.get(fam, group)
 
 
-def explain(rs: ResolvedScenario, time_limit: float = 20.0) -> list[Conflict]:
-    """The conflicting rules of an infeasible scenario ([] when a plan exists)."""
+def explain(rs: ResolvedScenario, time_limit: float = 20.0,
+            known_infeasible: bool = False) -> list[Conflict]:
+    """The conflicting rules of an infeasible scenario ([] when a plan exists, or when no
+    test could prove it impossible within the time limit). `known_infeasible` skips the
+    first feasibility test when the caller's own solve has just proven it."""
     ex = Explainer(rs, time_limit)
-    if ex.feasible(set()) is not False:
+    if not known_infeasible and ex.feasible(set()) is not False:
         return []
     groups = ex.conflicting_groups()
     return [Conflict(g, describe(rs, g), ex.relaxation(g) if g != "structure" else "")
             for g in groups]
-
-
-def conflicting_rules(rs: ResolvedScenario) -> list[Conflict]:
-    return explain(rs)

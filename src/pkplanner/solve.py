@@ -18,7 +18,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
-from pkplanner.explain import conflicting_rules
+from pkplanner.explain import explain
 from pkplanner.heuristic import two_phase_start
 from pkplanner.model import build_model, cost_expr, family_of, shortfall_expr
 from pkplanner.results import (
@@ -212,7 +212,7 @@ def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[s
     """The solution file (contracts.md §3) of an outcome; an infeasible one is explained."""
     conflicts = []
     if outcome.status == "infeasible":
-        conflicts = [c.as_dict() for c in conflicting_rules(rs)]
+        conflicts = [c.as_dict() for c in explain(rs, known_infeasible=True)]
     return solution_document(
         rs, outcome.data, outcome.plan, objective=outcome.objective,
         objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
