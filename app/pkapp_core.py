@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -352,6 +353,15 @@ class Variant:
         return one_line(text + (f" · {self.note}" if self.note else ""))
 
 
+# The app solves one case at a time (SOLVER_LOCK), so it races two HiGHS seeds on the
+# machine's two cores: the first to finish wins (benchmarks/results.md, racers table).
+RACERS = int(os.environ.get("PKPLANNER_RACERS", "0")) or max(1, min(2, os.cpu_count() or 1))
+
+
+def settings(time_limit: float | None, gap: float) -> SolverSettings:
+    return SolverSettings(time_limit=time_limit, gap=gap, racers=RACERS)
+
+
 def run_solve(text: str, label: str, option: str | None, objective: str | None,
               time_limit: float | None, gap: float) -> tuple[ResolvedScenario, dict[str, Any],
                                                                list[str], float]:
@@ -359,7 +369,7 @@ def run_solve(text: str, label: str, option: str | None, objective: str | None,
     t0 = time.perf_counter()
     rs = resolve(load_text(text, label), option)
     with SOLVER_LOCK:
-        outcome = solve(rs, objective, SolverSettings(time_limit=time_limit, gap=gap))
+        outcome = solve(rs, objective, settings(time_limit, gap))
         solution = json.loads(json.dumps(document(rs, outcome)))    # explains infeasibility
     verdict = [str(v) for v in verify(rs, solution)]
     return rs, solution, verdict, time.perf_counter() - t0
@@ -367,8 +377,7 @@ def run_solve(text: str, label: str, option: str | None, objective: str | None,
 
 def run_sensitivity(v: Variant, time_limit: float | None, gap: float) -> list[dict[str, Any]]:
     with SOLVER_LOCK:
-        records = sensitivity(v.rs, v.solution, v.objective,
-                              SolverSettings(time_limit=time_limit, gap=gap))
+        records = sensitivity(v.rs, v.solution, v.objective, settings(time_limit, gap))
     return list(json.loads(json.dumps(records)))
 
 

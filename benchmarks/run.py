@@ -9,13 +9,13 @@ runs); the parent prints progress and writes benchmarks/results.md atomically at
 Per instance:
 - pkplanner as the product runs it (`pkplanner.solve.solve`, cost objective, default
   `SolverSettings` apart from limit, gap and seed 0), instrumented from outside: the
-  hand-over to HiGHS and the two-phase start are timed by wrapping `PersistentHighs`
-  and `two_phase_start`, the first feasible plan is caught with highspy's
+  hand-over to HiGHS and the units-first start are timed by wrapping `PersistentHighs`
+  and `units_first_start`, the first feasible plan is caught with highspy's
   improving-solution callback; then the same Pyomo model is written as MPS as
   `pkplanner export` does;
 - raw highspy on that MPS file (`Highs.readModel` + `run`), same time limit, gap, seed,
   one thread;
-- pkplanner again with the warm start (two-phase start) flipped from its default;
+- pkplanner again with the warm start (units-first start) flipped from its default;
 - on the 12 x 56 instance, two more HiGHS random seeds for pkplanner and raw highspy;
 - on the larger generated instances, a feasibility certificate by decomposition
   (benchmarks/feasibility.py), since HiGHS finds no plan for them within the limit.
@@ -74,6 +74,7 @@ class Job:
     warm_start: str = "default"        # pkplanner: "default" or "flipped" from the default
     export_mps: str | None = None
     parts: int = 0                      # certify: number of parts
+    racers: int = 1                     # pkplanner: HiGHS seeds raced (the app runs 2)
 
     @property
     def label(self) -> str:
@@ -82,6 +83,8 @@ class Job:
         if self.kind == "raw":
             return f"{self.instance} raw highspy seed {self.seed}"
         ws = "default settings" if self.warm_start == "default" else "warm start flipped"
+        if self.racers > 1:
+            ws += f", {self.racers} racers"
         return f"{self.instance} pkplanner {ws}, seed {self.seed}"
 
 
@@ -104,6 +107,7 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     t_begin = time.perf_counter()
     import pyomo.environ  # noqa: F401
 
+    import pkplanner.heuristic as ph
     import pkplanner.highs as hs
     import pkplanner.solve as ps
     from pkplanner.scenario import load_resolved
@@ -113,7 +117,7 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     t_loaded = time.perf_counter()
 
     probe: dict[str, Any] = {"events": []}
-    original_start = ps.two_phase_start
+    original_start = ph.units_first_start
 
     class Instrumented(hs.PersistentHighs):
         """PersistentHighs that times its construction (set_instance) and its run."""
@@ -145,21 +149,20 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
             probe["bound"] = _finite(info.mip_dual_bound)
             return stats
 
-    def timed_start(solver: Any, time_limit: float = 5.0) -> float | None:
+    def timed_start(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
-        value = original_start(solver, time_limit)
+        value = original_start(*args, **kwargs)
         probe["start_s"] = time.perf_counter() - t0
         probe["start_end"] = time.perf_counter()
         return value
 
     hs.PersistentHighs = Instrumented           # type: ignore[misc]
-    ps.two_phase_start = timed_start
+    ph.units_first_start = timed_start
     default_warm = hs.SolverSettings().warm_start
     warm = default_warm if job.warm_start == "default" else not default_warm
     settings = hs.SolverSettings(time_limit=job.time_limit, gap=job.gap, threads=1,
-                                 seed=job.seed, warm_start=warm)
-    budget = getattr(ps, "_start_budget", None)     # private: the warm start's time budget
-    start_budget = budget(settings) if callable(budget) and warm else None
+                                 seed=job.seed, warm_start=warm, racers=job.racers)
+    start_budget = hs.start_budget(job.time_limit) if warm else None
     t_solve = time.perf_counter()
     out = ps.solve(rs, "cost", settings)
     t_solved = time.perf_counter()
@@ -362,9 +365,9 @@ def run_job(job: Job, timeout: float) -> dict[str, Any]:
 def instances(quick: bool, seed: int) -> list[Instance]:
     out = [
         Instance("karabakh_2020 (C)", str(SNAPSHOT / "scenarios/karabakh_2020.yaml"), "C",
-                 1e-3, "reference"),
+                 1e-3, "reference", [0, 1]),
         Instance("karabakh_kcg_2014 (C)", str(SNAPSHOT / "scenarios/karabakh_kcg_2014.yaml"),
-                 "C", 1e-3, "reference"),
+                 "C", 1e-3, "reference", [0, 1]),
     ]
     sizes = [(12, 56)] if quick else [(12, 56), (50, 112), (200, 224)]
     for z, c in sizes:
@@ -391,6 +394,9 @@ def jobs_for(inst: Instance, time_limit: float) -> list[Job]:
             jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
                             inst.gap, seed, "default"))
             jobs.append(Job("raw", inst.name, mps, None, time_limit, inst.gap, seed))
+    if inst.kind == "reference":
+        jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
+                        inst.gap, 0, "default", racers=2))
     if inst.kind == "generated" and inst.certify_parts > 1:
         jobs.append(Job("certify", inst.name, inst.path, None, time_limit, inst.gap,
                         parts=inst.certify_parts))
@@ -476,11 +482,11 @@ def ok(r: dict[str, Any]) -> bool:
 
 
 def find(results: list[tuple[Job, dict[str, Any]]], inst: str, kind: str, seed: int = 0,
-         variant: str = "default") -> dict[str, Any]:
+         variant: str = "default", racers: int = 1) -> dict[str, Any]:
     """The result of one run ({} when it was not run)."""
     for job, r in results:
         if job.instance == inst and job.kind == kind and job.seed == seed and \
-                (kind != "pkplanner" or job.warm_start == variant):
+                (kind != "pkplanner" or (job.warm_start == variant and job.racers == racers)):
             return r
     return {}
 
@@ -494,6 +500,32 @@ def find_warm(results: list[tuple[Job, dict[str, Any]]], inst: str, warm: bool
             return r
     fallback = find(results, inst, "pkplanner", variant="flipped" if warm else "default")
     return fallback if "error" in fallback else {}
+
+
+def racers_table(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]]
+                 ) -> list[str]:
+    """Two HiGHS seeds raced on the two cores (as the app solves) against one seed."""
+    rows = []
+    for inst in insts:
+        for seed in (0,):
+            two = find(results, inst.name, "pkplanner", seed=seed, racers=2)
+            if not two:
+                continue
+            one = [find(results, inst.name, "pkplanner", seed=s) for s in (seed, seed + 1)]
+            solo = [f_s(r["total_s"], 1) if ok(r) else "—" for r in one]
+            if not ok(two):
+                rows.append([inst.name, f"{seed}, {seed + 1}", "FAILED", "—", "—", "—", *solo])
+                continue
+            rows.append([inst.name, f"{seed}, {seed + 1}", f_s(two["total_s"], 1),
+                         two["status"], f_pct(two.get("gap")), f_obj(two.get("objective")),
+                         *solo])
+    if not rows:
+        return []
+    out = ["## Two racers (seeds s and s+1, one core each, first to finish wins; the app's "
+           "setting)", ""]
+    out += table(["instance", "seeds", "total s", "status", "gap", "objective",
+                  "one racer, seed s: total s", "one racer, seed s+1: total s"], rows)
+    return [*out, ""]
 
 
 def default_warm(results: list[tuple[Job, dict[str, Any]]]) -> str:
@@ -588,7 +620,7 @@ def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, An
                 f"+ hand-over) is largest on {mo[0]} at {100 * mo[1]:.0f}% of its total")
         if shares["start"]:
             st = max(shares["start"], key=lambda t: t[1])
-            text += (f"; the two-phase warm start is largest on {st[0]} at "
+            text += (f"; the units-first warm start is largest on {st[0]} at "
                      f"{100 * st[1]:.0f}%")
         text += "."
         if ratios:
@@ -726,7 +758,7 @@ def report(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]],
                 "pkplanner obj vs raw"], rows)
     L.append("")
 
-    L.append("## Warm start (two-phase start) on vs off, seed 0")
+    L.append("## Warm start (units-first start) on vs off, seed 0")
     L.append("")
     rows = []
     for inst in insts:
@@ -748,6 +780,8 @@ def report(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]],
     L.append("")
     L += warm_cold_lines(insts, results)
     L.append("")
+
+    L += racers_table(insts, results)
 
     seeded = [i for i in insts if len(i.seeds) > 1]
     for inst in seeded:

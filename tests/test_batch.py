@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pkplanner import highs as hs
-from pkplanner.batch import make_plan, run_batch
+from pkplanner.batch import make_plan, run_batch, set_args
 from pkplanner.batch_spec import Choice, Normal, expand, load_spec, sample_values
 from pkplanner.errors import InputError
 from pkplanner.scenario import load, resolve
@@ -31,7 +31,7 @@ PY = str(Path(sys.executable))
 TABLES = ("runs", "zones", "allocations", "contributors")
 # columns that differ between two runs of the same batch: measured time, and the scenario
 # path as written in the spec (relative to it; the tests put specs in different folders)
-VOLATILE = {"seconds", "scenario_path"}
+VOLATILE = {"seconds", "scenario_path", "solve_mode"}   # how, not what: chunking decides
 
 # 3 scenarios x 2 objectives x 3 x 2 grid points = 36 runs, each well under a second
 GRID_SPEC: dict[str, Any] = {
@@ -241,7 +241,17 @@ def test_grid_runs_end_to_end(grid_out: Path) -> None:
     runs = runs_of(grid_out)
     assert len(runs) == GRID_RUNS and len({r["run_key"] for r in runs}) == GRID_RUNS
     assert {r["status"] for r in runs} <= {"optimal", "infeasible"}
-    assert all(r["solve_mode"] == "rebuild" for r in runs)
+    # max_share 0.5 <-> 0.6 and min_contributors 1 <-> 2 are numbers: re-solved in place;
+    # max_share 1.0 drops the cap rows: rebuilt
+    assert {r["solve_mode"] for r in runs} == {"rebuild", "persistent"}
+    for r in runs:          # a re-solved run gives what a fresh solve gives
+        if r["objective"] == "cost" and r["solve_mode"] == "persistent":
+            rs = resolve(load(r["scenario_path"], set_args(json.loads(r["overrides"]))),
+                         r["option"])
+            fresh = solve(rs, "cost", hs.SolverSettings(time_limit=30, gap=1e-6))
+            assert fresh.status == r["status"]
+            if fresh.objective_value is not None:
+                assert r["cost_per_month"] == pytest.approx(fresh.objective_value)
     # the worked example's optimum (scenarios/examples/two_zones.yaml header)
     ex = [r for r in runs if r["scenario"] == "two_zones" and r["objective"] == "cost"
           and json.loads(r["overrides"]) == {"rules.max_share": 0.6,
@@ -313,6 +323,45 @@ def test_a_run_past_its_time_budget_is_an_error(tmp_path: Path) -> None:
                         for r in runs)
 
 
+def test_a_run_budget_holds_in_a_worker_thread(tmp_path: Path) -> None:
+    """Dask runs tasks in threads, where SIGALRM cannot reach: HiGHS itself stops at the
+    run's deadline, and the run is stored as timed out."""
+    import threading
+
+    from pkplanner.batch import Task, execute
+    slow = str(EXAMPLES.parent / "karabakh_2020.yaml")
+    spec = write_spec(tmp_path, {"schema_version": 1, "name": "slow", "scenarios": [slow],
+                                 "objectives": ["acceptability"]})
+    runs = tuple(make_plan(load_spec(spec), spec).runs.values())
+    task = Task(1, runs, False, 60.0, 1e-3, 1.0)
+    got: list[list[dict[str, Any]]] = []
+    worker = threading.Thread(target=lambda: got.append(execute(task)))
+    worker.start()
+    worker.join(timeout=120)
+    assert got, "the worker thread did not stop at its deadline"
+    rows = [r["run"] for r in got[0]]
+    assert rows and all(r["status"] == "error" and r["error"] == "timed out after 1 s"
+                        for r in rows)
+    assert all(r["seconds"] < 20 for r in rows)     # stopped by the budget, not by solving
+
+
+def test_errors_are_skipped_on_resume_and_retried_on_request(tmp_path: Path) -> None:
+    ref = str(EXAMPLES.parent / "karabakh_2020.yaml")
+    body = {"schema_version": 1, "name": "retry", "scenarios": [ref], "options": ["A"],
+            "objectives": ["cost"], "grid": {"rules.max_share": [0.3, 0.5]}}
+    tight = write_spec(tmp_path, {**body, "run_timeout": 0.001}, "tight.yaml")
+    first = run_batch(tight, tmp_path / "out", workers=1, progress=False)
+    assert first.by_status["error"] == 2              # no time for any solve
+    relaxed = write_spec(tmp_path, body, "relaxed.yaml")
+    again = run_batch(relaxed, tmp_path / "out", workers=1, progress=False)
+    assert (again.ran, again.skipped, again.by_status["error"]) == (0, 2, 2)
+    retry = run_batch(relaxed, tmp_path / "out", workers=1, progress=False,
+                      retry_errors=True)
+    assert (retry.ran, retry.skipped, retry.by_status["optimal"]) == (2, 0, 2)
+    assert "retrying 2 runs stored as errors" in retry.notes
+    assert len(runs_of(tmp_path / "out")) == 2
+
+
 def test_resume_after_the_batch_is_killed(grid_out: Path, tmp_path: Path) -> None:
     spec = write_spec(tmp_path, GRID_SPEC)
     out = tmp_path / "out"
@@ -367,6 +416,10 @@ def test_pareto_front_on_the_floor(tmp_path: Path) -> None:
     summary = run_batch(spec, tmp_path / "out", workers=2, progress=False)
     # 2 cost runs + 2 anchors + 2 x 9 points
     assert summary.complete and summary.total == 22 and summary.fronts_skipped == []
+    # the counts add up, front points included (they are planned while the batch runs)
+    assert (summary.ran, summary.skipped) == (22, 0)
+    again = run_batch(spec, tmp_path / "out", workers=2, progress=False)
+    assert (again.total, again.ran, again.skipped, again.missing) == (22, 0, 22, 0)
     runs = runs_of(tmp_path / "out")
     anchors = {r["scenario"]: r for r in runs if r["kind"] == "pareto_anchor"}
     for scenario in ("two_zones", "three_zones_veto"):

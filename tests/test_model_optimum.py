@@ -213,3 +213,42 @@ def test_concurrent_solves_in_threads(two_zones_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         values = list(pool.map(one, range(8)))
     assert values == [pytest.approx(632_000)] * 8
+
+
+def police_case(share: float) -> dict[str, Any]:
+    """tiny() plus a policing need only a 14-person police unit meets, under a zone cap:
+    the LP may split that unit between contributors, a plan may not."""
+    doc = tiny(rules__max_share_zone=share)
+    doc["unit_types"].append({"id": "police", "personnel": 14, "armament": "light",
+                              "capabilities": {"policing": 14}})
+    doc["mandates"][0]["requirements"]["policing"] = {"base": 5}
+    doc["contributors"][1]["units"]["police"] = 1
+    doc["contributors"][2]["units"]["police"] = 1
+    return doc
+
+
+@pytest.mark.parametrize("share", [0.5, 0.6, 0.75])
+def test_a_whole_unit_sets_the_zone_floor(tmp_path: Path, share: float) -> None:
+    """The zone-floor cut (formulation.md §9) keeps every optimum: brute force agrees, and
+    the zone holds at least the police unit divided by the zone share cap."""
+    doc = police_case(share)
+    sol = run(doc, tmp_path)
+    assert_matches_bruteforce(doc, sol)
+    assert sol["zones"][0]["personnel"] >= 14 / share
+
+
+def test_zone_floor_value_is_the_lightest_unit_over_the_cap(tmp_path: Path) -> None:
+    from pkplanner.data import prepare
+    from pkplanner.model import build_model, zone_floors
+
+    p = tmp_path / "police.yaml"
+    p.write_text(yaml.safe_dump(police_case(0.6)))
+    d = prepare(load_resolved(p).scenario)
+    m = build_model(d)
+    # observation: lightest unit 4 people -> 4/0.6 = 6.7; policing: 14/0.6 = 23.3;
+    # unit sizes 4, 10, 14 move the zone in steps of 2 -> 24
+    assert zone_floors(m, d) == {"z1": {"watch": 24}}
+    assert list(m.dominance_max_share_zone_floor) == ["z1"]
+    p.write_text(yaml.safe_dump(police_case(1.0)))        # no zone cap: no floor row
+    d = prepare(load_resolved(p).scenario)
+    assert not hasattr(build_model(d), "dominance_max_share_zone_floor")

@@ -43,7 +43,12 @@ Doc = dict[str, Any]
 def _solved(path: str, option: str | None, sets: tuple[str, ...],
             objective: str | None) -> tuple[ResolvedScenario, str]:
     rs = load_resolved(path, option, list(sets))
-    outcome = solve(rs, objective, SolverSettings(time_limit=60, gap=0.01))
+    # the tamper tests edit the plan the examples' headers work out by hand: two_zones has
+    # two optimal plans, and an exact cold solve returns that one (the units-first start
+    # lands on the other); the reference scenarios to 1%
+    example = Path(path).parent == EXAMPLES_DIR
+    outcome = solve(rs, objective, SolverSettings(time_limit=60, gap=0.0 if example else 0.01,
+                                                  warm_start=not example))
     return rs, json.dumps(document(rs, outcome))
 
 
@@ -229,8 +234,10 @@ def test_capacity() -> None:
     assert "capacity" in fams(found)
     assert any(str(v) == "capacity: AAA observer_team: 11 units > 10 offered" for v in found)
     _, doc = solved(TWO)
-    assert "capacity" in fams(verify(variant(TWO, "contributors.AAA.max_personnel=161"), doc))
-    assert "capacity" not in fams(verify(variant(TWO, "contributors.AAA.max_personnel=162"),
+    sent = next(c["personnel"] for c in doc["contributors"] if c["contributor"] == "AAA")
+    over = f"contributors.AAA.max_personnel={sent - 1}"
+    assert "capacity" in fams(verify(variant(TWO, over), doc))
+    assert "capacity" not in fams(verify(variant(TWO, f"contributors.AAA.max_personnel={sent}"),
                                          doc))
 
 

@@ -11,10 +11,13 @@ A run is identified by its `run_key`: sha256 of the resolved scenario document
 applied), the option, the objective, the overrides and the sample number. So
 re-running the same command skips what is stored, and an interrupted batch resumes.
 
-Work units: every run is solved by rebuilding its model (`scenario.load` with the
-run's overrides, `solve.solve`), except the points of an acceptability-floor Pareto
-front, which are solved on one persistent model per chunk of points: the floors
-`m.theta[p]` are mutable parameters, so a point is a parameter change and a re-solve.
+Work units: runs of one scenario, option and objective go to a worker in chunks; the
+worker loads each run with its overrides and re-solves the model it built for the
+previous run when the two differ only in numbers (`solve.Reusable`: caps, floors,
+scores, capacities, threat levels, budget and rates are mutable parameters), and
+rebuilds otherwise; `solve_mode` in the runs table says which. The points of an
+acceptability-floor Pareto front are solved on one persistent model per chunk of
+points: the floors `m.theta[p]` are mutable parameters.
 A run that raises, or runs past its time budget, is stored with status `error`
 and its message; the batch goes on.
 """
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 FEASIBLE = ("optimal", "feasible")
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
 CHUNK_MIN = 4               # fewest Pareto points worth one persistent model of their own
+CHUNK_MAX = 25              # most grid or Monte Carlo runs handed to a worker at once
 MAX_ATTEMPTS = 2            # a task in flight when a worker process dies is retried once
 
 
@@ -311,7 +315,8 @@ def expand_front(front: Front, rows: dict[str, dict[str, Any]]) -> list[Run] | s
 
 @dataclass(frozen=True)
 class Task:
-    """What one worker call does: one rebuild solve, or a chunk of Pareto points."""
+    """What one worker call does: a chunk of runs of one scenario and option (re-solved
+    on one model while only numbers change), or a chunk of Pareto points."""
 
     tid: int
     runs: tuple[Run, ...]
@@ -336,8 +341,9 @@ class RunTimeout(BaseException):
 def deadline(seconds: float | None) -> Iterator[None]:
     """SIGALRM after `seconds` when running in a process's main thread (local workers).
 
-    Dask runs tasks in worker threads, where signals cannot reach: there the
-    coordinator's backstop (`Task.budget`) applies instead.
+    Dask runs tasks in worker threads, where signals cannot reach: there the solver's
+    own deadline (`SolverSettings.deadline`, HiGHS's time limit) ends the run, and the
+    coordinator's backstop (`Task.budget`) catches anything else.
     """
     if (not seconds or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
@@ -360,7 +366,9 @@ def execute(task: Task) -> list[dict[str, Any]]:
     """Worker entry point: the results of every run of the task, errors included."""
     if task.persistent:
         return _solve_front(task)
-    return [_solve_one(run, task) for run in task.runs]
+    from pkplanner.solve import Reusable
+    reuse = Reusable(_settings(task))        # runs differing only in numbers: re-solve
+    return [_solve_one(run, task, reuse) for run in task.runs]
 
 
 def _settings(task: Task) -> Any:
@@ -368,32 +376,45 @@ def _settings(task: Task) -> Any:
     return hs.SolverSettings(time_limit=task.time_limit, gap=task.gap)
 
 
+def _arm(settings: Any, task: Task) -> None:
+    """Start the run's time budget: HiGHS stops at it (threads too), SIGALRM backs it up."""
+    settings.deadline = time.monotonic() + task.timeout if task.timeout else None
+
+
 def _solver_info(seconds: float) -> dict[str, Any]:
     from pkplanner import highs as hs
     return {"name": "highs", "version": hs.version(), "seconds": round(seconds, 3)}
 
 
-def _solve_one(run: Run, task: Task) -> dict[str, Any]:
+def _solve_one(run: Run, task: Task, reuse: Any) -> dict[str, Any]:
     if run.error is not None:
         return error_result(run, run.error, 0.0)
+    from pkplanner.highs import DeadlinePassed
     from pkplanner.results import solution_document
-    from pkplanner.solve import solve
     t0 = time.perf_counter()
+    _arm(reuse.settings, task)
     try:
         with deadline(task.timeout):
             rs = resolve(load(run.file, set_args(run.overrides)), run.option)
-            outcome = solve(rs, run.objective, _settings(task))
+            outcome, mode = reuse.solve(rs, run.objective)
             doc = solution_document(
                 rs, outcome.data, outcome.plan, objective=outcome.objective,
                 objective_value=outcome.objective_value, status=outcome.status,
                 gap=outcome.gap, solver=_solver_info(outcome.seconds))
     except InputError as e:
         return error_result(run, problem_text(e), time.perf_counter() - t0)
-    except RunTimeout as e:
-        return error_result(run, str(e), time.perf_counter() - t0)
+    except (RunTimeout, DeadlinePassed) as e:
+        reuse.forget()
+        return error_result(run, timeout_text(task, e), time.perf_counter() - t0)
     except Exception as e:
+        reuse.forget()
         return error_result(run, f"{e.__class__.__name__}: {e}", time.perf_counter() - t0)
-    return result_of(run, doc, time.perf_counter() - t0, "rebuild")
+    return result_of(run, doc, time.perf_counter() - t0, mode)
+
+
+def timeout_text(task: Task, e: BaseException) -> str:
+    return str(e) if isinstance(e, RunTimeout) else f"timed out after {task.timeout:g} s"
+
 
 
 def _solve_front(task: Task) -> list[dict[str, Any]]:
@@ -404,14 +425,16 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
     first = task.runs[0]
     out = []
     state: tuple[Any, ...] | None = None
+    settings = _settings(task)
     for run in task.runs:
         t0 = time.perf_counter()
+        _arm(settings, task)
         try:
             with deadline(task.timeout):
                 if state is None:
                     rs = resolve(load(first.file, set_args(first.grid)), first.option)
                     d, m, _ = build(rs, "cost", common_floor=True)
-                    state = (rs, d, m, hs.PersistentHighs(m, _settings(task)))
+                    state = (rs, d, m, hs.PersistentHighs(m, settings))
                 rs, d, m, solver = state
                 for p in d.parties:
                     m.theta[p] = run.overrides[f"rules.acceptability_floor.{p}"]
@@ -425,11 +448,26 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
             continue
         except (RunTimeout, Exception) as e:
             state = None                # the model may be half-updated: rebuild for the next
-            msg = str(e) if isinstance(e, RunTimeout) else f"{e.__class__.__name__}: {e}"
+            msg = timeout_text(task, e) if isinstance(e, (RunTimeout, hs.DeadlinePassed)) \
+                else f"{e.__class__.__name__}: {e}"
             out.append(error_result(run, msg, time.perf_counter() - t0))
             continue
         out.append(result_of(run, doc, time.perf_counter() - t0, "persistent"))
     return out
+
+
+def chunks(runs: list[Run], slots: int) -> Iterator[list[Run]]:
+    """Runs of one scenario, option and objective go to a worker together, so that
+    those differing only in numbers re-solve one model (solve.Reusable); chunks stay
+    small enough (CHUNK_MAX) that progress and resume after a kill are per few runs."""
+    groups: dict[tuple[str, str | None, str | None], list[Run]] = {}
+    for r in runs:
+        groups.setdefault((str(r.file), r.option, r.objective), []).append(r)
+    for group in groups.values():
+        n = max(min(slots, len(group)), math.ceil(len(group) / CHUNK_MAX))
+        size = math.ceil(len(group) / n)
+        for i in range(0, len(group), size):
+            yield group[i:i + size]
 
 
 def error_result(run: Run, message: str, seconds: float) -> dict[str, Any]:
@@ -617,6 +655,7 @@ class Coordinator:
         self.stored = store.keys()
         self.initially = self.stored & set(plan.runs)
         self.ran = 0
+        self.stored_now: set[str] = set()
         self.queue: deque[Task] = deque()
         self.queued: set[str] = set()
         self.tids = 0
@@ -666,7 +705,8 @@ class Coordinator:
             for i in range(0, len(todo), size):
                 self.queue.append(self._task(todo[i:i + size], persistent=True))
         else:
-            self.queue.extend(self._task([r], persistent=False) for r in todo)
+            self.queue.extend(self._task(chunk, persistent=False) for chunk in chunks(
+                todo, self.engine.slots if self.engine else (self.workers or os.cpu_count() or 1)))
 
     def expand_fronts(self) -> None:
         for f in self.plan.fronts:
@@ -686,6 +726,7 @@ class Coordinator:
             return
         self.store.add(result)
         self.stored.add(row["run_key"])
+        self.stored_now.add(row["run_key"])
         self.ran += 1
         self.status_counts[row["status"]] += 1
         self.report_progress(row)
@@ -816,12 +857,14 @@ class Coordinator:
 
 def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = None,
               scheduler: str | None = None, *, progress: bool = True,
-              on_result: Callable[[dict[str, Any]], None] | None = None) -> BatchSummary:
+              on_result: Callable[[dict[str, Any]], None] | None = None,
+              retry_errors: bool = False) -> BatchSummary:
     """Run (or resume) a batch; raise InputError for a bad spec or an unusable --scheduler.
 
     `workers`: local worker processes (default: one per CPU); ignored with `scheduler`,
     the address of a running Dask scheduler. `on_result` is called with each new
-    `runs` row once it is stored.
+    `runs` row once it is stored. `retry_errors`: solve again the runs stored as errors
+    (timed out, crashed) instead of skipping them.
     """
     t0 = time.perf_counter()
     spec_path, out_dir = Path(spec_path), Path(out_dir)
@@ -832,6 +875,8 @@ def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = 
     from pkplanner.batch_report import write_report
     from pkplanner.store import Store
     with Store(out_dir / "results.duckdb") as store:
+        if retry_errors and (n := store.forget_errors()):
+            plan.notes.append(f"retrying {n} runs stored as errors")
         co = Coordinator(spec, plan, store, workers, scheduler, progress, on_result)
         co.run()
         keys = list(plan.runs)
@@ -842,8 +887,11 @@ def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = 
     skipped = [f.note for f in plan.fronts if f.state == "skipped"]
     return BatchSummary(
         name=spec.name, out_dir=out_dir, total=len(keys),
-        by_status={s: counts.get(s, 0) for s in STATUSES}, ran=co.ran,
-        skipped=len(co.initially), missing=len(keys) - len(rows), fronts=len(plan.fronts),
+        by_status={s: counts.get(s, 0) for s in STATUSES}, ran=len(set(rows) & co.stored_now),
+        # every run of the plan is stored now, stored before, or missing: the three add up
+        # (fronts are expanded while the batch runs, so count at the end, not the start)
+        skipped=len(rows) - len(set(rows) & co.stored_now), missing=len(keys) - len(rows),
+        fronts=len(plan.fronts),
         fronts_skipped=skipped, notes=plan.notes, seconds=time.perf_counter() - t0,
         backend=co.backend)
 

@@ -40,8 +40,16 @@ SetOpt = Annotated[list[str] | None, typer.Option(
 OutOpt = Annotated[Path | None, typer.Option("--out", help="output folder (created)")]
 
 
-def settings(time_limit: float | None, gap: float, threads: int) -> hs.SolverSettings:
-    return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads)
+RacersOpt = Annotated[int, typer.Option(
+    help="race N HiGHS seeds, one core each; the first to finish wins (the winning seed "
+         "is recorded in solution.json)", min=1, max=16)]
+SeedOpt = Annotated[int, typer.Option(help="HiGHS random seed (of the first racer)")]
+
+
+def settings(time_limit: float | None, gap: float, threads: int, racers: int = 1,
+             seed: int = 0) -> hs.SolverSettings:
+    return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads,
+                             racers=racers, seed=seed)
 
 
 @app.command()
@@ -87,6 +95,8 @@ def solve_cmd(
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     threads: Annotated[int, typer.Option(help="HiGHS threads")] = 1,
+    racers: RacersOpt = 1,
+    seed: SeedOpt = 0,
     out: OutOpt = None,
     with_sensitivity: Annotated[bool, typer.Option(
         "--sensitivity", help="re-solve with each binding rule relaxed one step")] = False,
@@ -94,11 +104,11 @@ def solve_cmd(
     """Solve one planning option; write solution.json and print a summary."""
     check_objective(objective, ("cost", "acceptability", "coverage"))
     rs = load_resolved(scenario, option, set_)
-    outcome = solve(rs, objective, settings(time_limit, gap, threads))
+    outcome = solve(rs, objective, settings(time_limit, gap, threads, racers, seed))
     doc = document(rs, outcome, threads)
     if with_sensitivity and outcome.plan is not None:
         doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
-                                         settings(time_limit, gap, threads))
+                                         settings(time_limit, gap, threads, racers, seed))
     folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
     verdict = [str(v) for v in verify(rs, doc)]
     write_solution(folder / "solution.json", doc)
@@ -182,6 +192,8 @@ def options(
     set_: SetOpt = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per option")] = 60.0,
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
+    racers: RacersOpt = 1,
+    seed: SeedOpt = 0,
     out: OutOpt = None,
 ) -> None:
     """Solve every planning option and print them side by side."""
@@ -189,7 +201,7 @@ def options(
     rows = []
     for opt in loaded.scenario.planning_options:
         rs = resolve(loaded, opt.id)
-        outcome = solve(rs, None, settings(time_limit, gap, 1))
+        outcome = solve(rs, None, settings(time_limit, gap, 1, racers, seed))
         rows.append((opt, outcome, document(rs, outcome)))
     table = Table(title=f"{loaded.scenario.name}: planning options")
     table.add_column("")
@@ -315,11 +327,14 @@ def batch_cmd(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
         "(--workers is then ignored)")] = None,
+    retry_errors: Annotated[bool, typer.Option(
+        "--retry-errors", help="solve again the runs stored as errors (timed out, "
+        "crashed) instead of skipping them")] = False,
 ) -> None:
     """Many solves: grid sweeps, Pareto fronts, Monte Carlo; results in DIR/results.duckdb."""
     from pkplanner.batch import BatchAborted, run_batch
     try:
-        summary = run_batch(spec, out, workers, scheduler)
+        summary = run_batch(spec, out, workers, scheduler, retry_errors=retry_errors)
     except BatchAborted as e:
         print(f"error: {spec}: batch interrupted: {e} (re-run the same command to resume)",
               file=sys.stderr)

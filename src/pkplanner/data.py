@@ -122,11 +122,13 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
     vetoed = {pair for label, pairs in removed.items() if label not in ignore for pair in pairs}
 
     zone_top = {z: max((rank[lv] for lv in zone_levels[z]), default=-1) for z in zone_ids}
+    # unit types in doctrine order, not in the order a file lists a contributor's units:
+    # the same scenario always gives the same model (HiGHS's path depends on column order)
     eligible = [
         (c.id, u, z)
         for c in contributors
-        for u, n in c.units.items()
-        if n > 0 and units[u].personnel <= c.max_personnel
+        for u in units
+        if c.units.get(u, 0) > 0 and units[u].personnel <= c.max_personnel
         for z in zone_ids
         if (c.id, z) not in vetoed and rank[units[u].armament] <= zone_top[z]
         and zone_mandates[z]
@@ -167,7 +169,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         contributors=[c.id for c in contributors],
         rate={c.id: c.cost_per_person_month for c in contributors},
         maxpers={c.id: c.max_personnel for c in contributors},
-        avail={(c.id, u): n for c in contributors for u, n in c.units.items() if n > 0},
+        avail={(c.id, u): c.units[u] for c in contributors for u in units
+               if c.units.get(u, 0) > 0},
         langs={c.id: set(c.languages) for c in contributors},
         groups={c.id: set(c.groups) for c in contributors},
         parties=parties,

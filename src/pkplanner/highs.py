@@ -1,9 +1,15 @@
-"""HiGHS through Pyomo's persistent v2 interface (`pyomo.contrib.solver` "highs").
+"""HiGHS for pkplanner: Pyomo builds and keeps the model, highspy solves it.
 
-One wrapper so the rest of pkplanner never touches the interface's quirks: it does
-not raise on infeasible or time-limited runs, it reports incumbent, bound and gap
-honestly (a time-limited plan is never "optimal"), and it gives the warm start access
-to the underlying highspy model (columns in Pyomo's order) without rebuilding.
+Pyomo's persistent v2 `highs` interface holds the model in HiGHS and pushes mutable
+parameter changes, new rows and objectives into it (`sync`). The solve itself runs on
+highspy directly, because Pyomo's `solve` re-pushes every bound and parameter first,
+which makes HiGHS drop a starting solution set with `setSolution` (measured: the
+units-first start then did nothing; benchmarks/results.md). Running highspy directly
+also lets several seeds race on their own copies of the model (`racers`), which
+performance.md recommends against HiGHS's large run-to-run variance.
+
+The wrapper never raises on infeasible or time-limited runs, and it reports incumbent,
+bound and gap honestly: a time-limited plan is never "optimal".
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
+
+MS = highspy.HighsModelStatus
 
 
 @dataclass
@@ -26,9 +33,18 @@ class SolverSettings:
     gap: float = 1e-4
     threads: int = 1
     seed: int = 0
-    warm_start: bool = False    # measured in benchmarks/results.md: the two-phase start
-                                # delayed the first plan on every instance; opt in only
+    warm_start: bool = True     # the units-first start (pkplanner.heuristic) before the
+                                # main solve (benchmarks/results.md: 2-3x faster on C)
+    racers: int = 1             # HiGHS runs with seeds seed, seed+1, ... on copies of the
+                                # model; the first to finish wins (one core each)
     highs_options: dict[str, Any] = field(default_factory=dict)
+    deadline: float | None = None   # time.monotonic() by which every solve must be done
+                                    # (batch runs: a per-run budget that HiGHS enforces
+                                    # itself, so it holds in Dask's worker threads too)
+
+
+class DeadlinePassed(Exception):
+    """A solve could not finish before `SolverSettings.deadline`."""
 
 
 @dataclass
@@ -39,11 +55,13 @@ class RunStats:
     gap: float | None
     seconds: float
     nodes: int | None = None
+    seed: int | None = None        # the racer whose plan this is
+    start_objective: float | None = None
 
 
-# Pyomo's HiGHS interface redirects the process's stdout/stderr file descriptors while it
-# loads and solves a model, so two solves in one process (app sessions, threads) must not
-# overlap. Re-entrant: a solve may build helper models while holding it.
+# One solve at a time per process: Pyomo's interface swaps the process's stdout/stderr
+# descriptors while it loads a model, and solves compete for the same cores anyway.
+# Re-entrant: a solve may build helper models while holding it.
 SOLVER_LOCK = threading.RLock()
 
 
@@ -58,6 +76,53 @@ def relative_gap(obj: float | None, bound: float | None) -> float | None:
     if abs(obj - bound) <= 1e-9:
         return 0.0
     return abs(obj - bound) / max(abs(obj), 1e-10)
+
+
+def quiet_highs(lp: highspy.HighsLp | None = None, seed: int = 0) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("random_seed", int(seed))
+    if lp is not None:
+        h.passModel(lp)
+    return h
+
+
+@dataclass
+class _Result:
+    status: str
+    objective: float | None
+    bound: float | None
+    values: np.ndarray | None
+    nodes: int | None
+    seed: int
+    start_objective: float | None = None
+
+
+class _Race:
+    """Cancellation shared by the racers: the first definitive answer stops the rest."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._running: set[highspy.Highs] = set()
+
+    def enter(self, h: highspy.Highs) -> bool:
+        with self._lock:
+            if self.done.is_set():
+                return False
+            self._running.add(h)
+            return True
+
+    def leave(self, h: highspy.Highs) -> None:
+        with self._lock:
+            self._running.discard(h)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done.set()
+            for h in self._running:
+                h.cancelSolve()
 
 
 class PersistentHighs:
@@ -77,52 +142,150 @@ class PersistentHighs:
     def column(self, var: Any) -> int | None:
         return self.opt._pyomo_var_to_solver_var_map.get(id(var))
 
+    def sync(self) -> None:
+        """Push changed parameters, rows and objectives into HiGHS (Pyomo's update)."""
+        self.opt._active_config = self.opt.config(value={}, preserve_implicit=True)
+        self.opt.update()
+
     def run(self, time_limit: float | None = None, gap: float | None = None,
-            extra: dict[str, Any] | None = None) -> RunStats:
+            extra: dict[str, Any] | None = None, start: bool = False) -> RunStats:
         s = self.settings
-        options = {"random_seed": s.seed, "output_flag": False, **s.highs_options,
-                   **(extra or {})}
+        limit = time_limit if time_limit is not None else s.time_limit
+        cut = False
+        if s.deadline is not None:
+            left = s.deadline - time.monotonic()
+            if left <= 0.01:
+                raise DeadlinePassed("no time left for the solve")
+            cut = limit is None or left < limit
+            limit = left if cut else limit
+        options = {"mip_rel_gap": gap if gap is not None else s.gap,
+                   "time_limit": float(limit) if limit is not None else highspy.kHighsInf,
+                   "threads": s.threads, **s.highs_options, **(extra or {})}
         t0 = time.perf_counter()
         with SOLVER_LOCK:
-            res = self._solve(time_limit, gap, options)
+            self.sync()
+            result = self._race(options, start and s.warm_start, t0)
+            if result.values is not None:
+                self._load(result.values)
         seconds = time.perf_counter() - t0
-        return self._stats(res, seconds)
+        if cut and result.status not in ("optimal", "infeasible"):
+            raise DeadlinePassed(f"the solve reached the deadline ({result.status})")
+        return RunStats(result.status, result.objective, result.bound,
+                        relative_gap(result.objective, result.bound), seconds, result.nodes,
+                        result.seed, result.start_objective)
 
-    def _solve(self, time_limit: float | None, gap: float | None,
-               options: dict[str, Any]) -> Any:
-        s = self.settings
-        res = self.opt.solve(
-            self.model,
-            time_limit=time_limit if time_limit is not None else s.time_limit,
-            rel_gap=gap if gap is not None else s.gap,
-            threads=s.threads,
-            solver_options=options,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-        )
-        if res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible):
-            res.solution_loader.load_vars()
-        return res
+    # ----------------------------------------------------------------- racing
 
-    def _stats(self, res: Any, seconds: float) -> RunStats:
-        term = res.termination_condition
-        has_sol = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        if term == TerminationCondition.convergenceCriteriaSatisfied and has_sol:
-            status = "optimal"
-        elif term in (TerminationCondition.provenInfeasible,
-                      TerminationCondition.infeasibleOrUnbounded):
-            status = "infeasible"
-        elif has_sol:
-            status = "feasible"
+    def _race(self, options: dict[str, Any], use_start: bool, t0: float) -> _Result:
+        n = max(1, self.settings.racers)
+        race = _Race()
+        lp = self.highs.getLp() if n > 1 or use_start else None
+        # racing needs cancellation, which highspy never resets on an object: fresh copies
+        copies = [self.highs] if n == 1 else [quiet_highs(lp) for _ in range(n)]
+        if n > 1:
+            for h in copies:
+                h.HandleUserInterrupt = True
+        results: list[_Result | None] = [None] * n
+
+        def go(i: int) -> None:
+            # a portfolio: even racers start from the units-first plan, odd ones cold
+            # (each way loses badly on some seeds; benchmarks/results.md)
+            result = self._racer(copies[i], lp, self.settings.seed + i, options,
+                                 use_start and i % 2 == 0, race, t0)
+            results[i] = result
+            if result.status in ("optimal", "infeasible"):
+                race.finish()
+
+        if n == 1:
+            go(0)
         else:
-            status = "no_solution"
-        obj = res.incumbent_objective if has_sol else None
-        bound = res.objective_bound
-        nodes = getattr(res.extra_info, "mip_node_count", None)
-        return RunStats(status, obj, bound, relative_gap(obj, bound), seconds, nodes)
+            threads = [threading.Thread(target=go, args=(i,), daemon=True) for i in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        return combine([r for r in results if r is not None], options["mip_rel_gap"])
 
-    def set_start(self, values: np.ndarray) -> None:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(values)
-        sol.value_valid = True
-        self.highs.setSolution(sol)
+    def _racer(self, h: highspy.Highs, lp: Any, seed: int, options: dict[str, Any],
+               use_start: bool, race: _Race, t0: float) -> _Result:
+        from pkplanner.heuristic import units_first_start  # heuristic imports this module
+
+        start_obj = None
+        if use_start and lp is not None:
+            budget = start_budget(options["time_limit"]) - (time.perf_counter() - t0)
+            start = units_first_start(self.model, self.column, lp, seed, budget,
+                                      options["mip_rel_gap"], race)
+            if start is not None:
+                start_obj, values = start
+                sol = highspy.HighsSolution()
+                sol.col_value = list(values)
+                sol.value_valid = True
+                h.setSolution(sol)
+        for key, value in {"output_flag": False, "log_to_console": False,
+                           "random_seed": seed, **options}.items():
+            h.setOptionValue(key, value)
+        left = options["time_limit"] - (time.perf_counter() - t0)
+        h.setOptionValue("time_limit", max(0.01, left))
+        if race.enter(h):
+            try:
+                h.run()
+            finally:
+                race.leave(h)
+        else:
+            return _Result("no_solution", None, None, None, None, seed, start_obj)
+        out = read_result(h, seed)
+        out.start_objective = start_obj
+        return out
+
+    def _load(self, values: np.ndarray) -> None:
+        for var_id, col in self.opt._pyomo_var_to_solver_var_map.items():
+            var = self.opt._vars[var_id][0]
+            if not var.fixed:
+                var.set_value(float(values[col]), skip_validation=True)
+
+
+def start_budget(time_limit: float) -> float:
+    """At most a quarter of the time limit (and 10 s) for the starting plan."""
+    return min(10.0, 0.25 * time_limit)
+
+
+def read_result(h: highspy.Highs, seed: int) -> _Result:
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2
+    mip = bool(np.any(np.asarray(h.getLp().integrality_, dtype=int)))
+    obj = float(info.objective_function_value) if has_sol else None
+    if status in (MS.kOptimal, MS.kModelEmpty) and has_sol:
+        label = "optimal"
+        bound = float(info.mip_dual_bound) if mip else obj
+    elif status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+        label, bound = "infeasible", None
+    else:
+        label = "feasible" if has_sol else "no_solution"
+        bound = float(info.mip_dual_bound) if mip and np.isfinite(info.mip_dual_bound) else None
+    values = np.array(h.getSolution().col_value) if has_sol else None
+    nodes = int(info.mip_node_count) if mip else None
+    return _Result(label, obj, bound, values, nodes, seed)
+
+
+def _objective(r: _Result) -> float:
+    return r.objective if r.objective is not None else float("inf")
+
+
+def combine(results: list[_Result], gap: float) -> _Result:
+    """One answer from the racers: a proof from any of them, else the best plan with the
+    best bound any of them proved (every racer's bound is valid for the same model)."""
+    for label in ("optimal", "infeasible"):
+        done = [r for r in results if r.status == label]
+        if done:
+            return done[0] if label == "infeasible" else min(done, key=_objective)
+    with_plan = [r for r in results if r.values is not None]
+    bounds = [r.bound for r in results if r.bound is not None]
+    bound = max(bounds) if bounds else None
+    if not with_plan:
+        return _Result("no_solution", None, bound, None, None, results[0].seed)
+    best = min(with_plan, key=_objective)
+    rg = relative_gap(best.objective, bound)
+    status = "optimal" if rg is not None and rg <= gap else "feasible"
+    return _Result(status, best.objective, bound, best.values, best.nodes, best.seed,
+                   best.start_objective)

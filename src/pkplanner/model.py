@@ -10,8 +10,9 @@ Engineering choices (all exact, measured in benchmarks/):
 - presence and lead-nation binaries are replaced by one aggregate row per zone
   whenever the rules allow it (min_contributors_zone <= 1, lead_min_share == 0);
 - participation y[c] is linked per unit type (sum_z x <= avail * y), requirements are
-  rounded up when capabilities are integral, and two valid cuts (padding per
-  contributor, minimum units per zone) tighten the LP bound.
+  rounded up when capabilities are integral, and three valid cuts (padding per
+  contributor, minimum units per zone, the zone size a whole unit forces under the zone
+  share cap) tighten the LP bound.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def build_model(d: ModelData, objective: Objective = "cost",
     m._skip = skip
     m._soft = d.rules.soft_requirements or objective == "coverage"
     steps = [
-        add_variables,
+        add_variables, add_numbers,
         add_one_mandate, add_one_armament, add_mandate_armament, add_unit_armament,
         add_requirement, add_capacity, add_min_contingent,
         add_dominance, add_acceptability, add_armament_acceptability, add_language,
@@ -90,10 +91,8 @@ def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
     active_c = sorted(by_c)
     m._active_c = active_c
 
-    def x_bounds(_m: Any, c: str, u: str, z: str) -> tuple[int, int]:
-        return 0, min(d.avail[c, u], d.maxpers[c] // d.pers[u])
-
-    m.x = pyo.Var(d.eligible, domain=pyo.NonNegativeIntegers, bounds=x_bounds)
+    m.x = pyo.Var(d.eligible, domain=pyo.NonNegativeIntegers,
+                  bounds=lambda _m, c, u, z: (0, x_upper(d, c, u)))
     m.delta = pyo.Var(d.zones, domain=pyo.Binary)
     for z in d.zones:
         if d.required[z]:
@@ -114,6 +113,112 @@ def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.def_P_z = pyo.Constraint(d.zones, rule=lambda _m, z: _m.P_z[z] == sum(
         d.pers[u] * _m.x[c, u, z] for c, u in by_z[z]))
     m.def_N = pyo.Constraint(expr=sum(m.P_c[c] for c in active_c) == m.N)
+
+
+def x_upper(d: ModelData, c: str, u: str) -> int:
+    return min(d.avail[c, u], d.maxpers[c] // d.pers[u])
+
+
+# ----------------------------------------------------------------------------- numbers
+# Every number a sweep or a Monte Carlo sample may change is a mutable Param, so a run
+# that differs from the last only in these numbers is a parameter update and a re-solve
+# on the same HiGHS model (solve.Reusable). What else the model depends on is its
+# structure (`structure`): when that differs, the model is rebuilt.
+
+SCALARS = ("max_share", "max_share_zone", "min_contributors", "language_share",
+           "lead_min_share", "personnel_min", "personnel_max", "budget")
+
+
+def numbers(m: pyo.ConcreteModel, d: ModelData) -> dict[str, Any]:
+    """Values of the model's mutable parameters for the numbers in `d`."""
+    r = d.rules
+    cs = m._active_c
+    xub = {k: x_upper(d, k[0], k[1]) for k in d.eligible}
+    max_cap = {cap: max((v for (_u, cc), v in d.cap.items() if cc == cap), default=0.0)
+               for (_z, _k, cap) in d.req}
+    lead_big = {z: sum(d.pers[u] * xub[c, u, z] for c, u in m._by_z[z]) for z in d.zones}
+    if r.personnel_max is not None:
+        lead_big = {z: min(v, r.personnel_max) for z, v in lead_big.items()}
+    return {
+        "max_share": r.max_share, "max_share_zone": r.max_share_zone,
+        "min_contributors": r.min_contributors, "language_share": r.language_share,
+        "lead_min_share": r.lead_min_share, "personnel_min": r.personnel_min,
+        "personnel_max": r.personnel_max if r.personnel_max is not None else 0.0,
+        "budget": r.budget_per_month if r.budget_per_month is not None else 0.0,
+        "rate": {c: d.rate[c] for c in cs},
+        "maxpers": {c: d.maxpers[c] for c in cs},
+        "avail": {k: d.avail[k] for k in m._by_cu},
+        "xub": xub,
+        "lead_big": lead_big,
+        "need": {k: rounded_requirement(d, *k) for k in d.req},
+        "need_units": {(z, k, cap): math.ceil(v / max_cap[cap] - 1e-9)
+                       for (z, k, cap), v in d.req.items() if max_cap[cap] > 0},
+        "acc": {(p, c): d.acc[p, c] for p in d.parties for c in cs},
+        "acc_delta": {(p, c, z): v - d.acc[p, c] for (p, c, z), v in d.acc_zone.items()
+                      if c in m._by_c},
+        "group_cap": dict(r.group_caps),
+        "armament_floor": {p: f for p, f in r.armament_floor.items()},
+        "zone_floor": {(z, k): n for z, row in zone_floors(m, d).items()
+                       for k, n in row.items()},
+    }
+
+
+def add_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
+    for name, value in numbers(m, d).items():
+        if isinstance(value, dict):
+            setattr(m, f"n_{name}", pyo.Param(list(value), initialize=value, mutable=True,
+                                                within=pyo.Reals))
+        else:
+            setattr(m, f"n_{name}", pyo.Param(initialize=value, mutable=True,
+                                                within=pyo.Reals))
+
+
+def update_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Load the numbers of `d` into a model built for the same structure."""
+    for name, value in numbers(m, d).items():
+        param = getattr(m, f"n_{name}")
+        if isinstance(value, dict):
+            for key, v in value.items():
+                param[key] = v
+        else:
+            param.set_value(value)
+    for (c, u, _z), var in m.x.items():
+        var.setub(x_upper(d, c, u))
+    if hasattr(m, "theta"):
+        for p in d.parties:
+            m.theta[p] = d.rules.acceptability_floor.get(p, 0.0)
+    m._data = d
+
+
+def structure(d: ModelData) -> str:
+    """Everything the model's rows and columns depend on apart from `numbers`: two
+    scenarios with the same structure differ only in parameter values."""
+    r = d.rules
+    rules = r.model_dump(mode="json")
+    for name in ("max_share", "max_share_zone", "min_contributors", "language_share",
+                 "lead_min_share", "personnel_min", "personnel_max", "budget_per_month"):
+        rules.pop(name)
+    rules["group_caps"] = sorted(g for g, v in r.group_caps.items() if v < 1.0)
+    rules["acceptability_floor"] = sorted(p for p, v in r.acceptability_floor.items() if v > 0)
+    rules["armament_floor"] = sorted(p for p, v in r.armament_floor.items() if v > 0)
+    flags = [r.max_share < 1.0, r.max_share_zone < 1.0, r.min_contributors > 0,
+             r.lead_min_share > 0, r.personnel_min > 0, r.personnel_max is None,
+             r.budget_per_month is None]
+    small = {c: [u for (cc, u) in d.avail if cc == c and d.pers[u] < r.min_contingent]
+             for c in d.contributors}
+    enough = {c: sum(d.avail[c, u] for u in us)
+              >= math.ceil(r.min_contingent / max(d.pers[u] for u in us))
+              for c, us in small.items() if us}      # which form the padding cut takes
+    parts = [
+        d.zones, d.required, d.weight, d.levels, d.mandates, d.units, d.pers, d.unit_rank,
+        sorted(d.cap.items()), d.contributors, {c: sorted(v) for c, v in d.langs.items()},
+        {c: sorted(v) for c, v in d.groups.items()}, d.parties, d.zone_levels,
+        d.zone_mandates, d.mandate_band, sorted(k for k, v in d.req.items() if v > 0),
+        d.eligible, sorted(d.removed_by_veto), sorted(d.acc_zone), sorted(d.armacc.items()),
+        sorted(d.lead_ok.items()), sorted(d.reach), sorted(d.central.items()),
+        sorted(d.avail), enough, rules, flags,
+    ]
+    return repr(parts)
 
 
 def pers_cz(m: pyo.ConcreteModel, d: ModelData, c: str, z: str) -> Any:
@@ -148,7 +253,7 @@ def add_unit_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
         ok = [lv for lv in d.zone_levels[z] if d.level_rank[lv] >= d.unit_rank[u]]
         if len(ok) == len(d.zone_levels[z]) and d.required[z]:
             return pyo.Constraint.Skip      # every level the zone may take admits the unit
-        return _m.x[c, u, z] <= _m.x[c, u, z].ub * sum(_m.alpha[z, lv] for lv in ok)
+        return _m.x[c, u, z] <= _m.n_xub[c, u, z] * sum(_m.alpha[z, lv] for lv in ok)
     m.unit_armament = pyo.Constraint(d.eligible, rule=rule)
 
 
@@ -170,7 +275,7 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
                    if d.cap.get((u, r), 0.0) > 0)
 
     def need(_m: Any, z: str, r: str) -> Any:
-        return sum(rounded_requirement(d, z, k, r) * _m.mu[z, k] for k in d.zone_mandates[z]
+        return sum(_m.n_need[z, k, r] * _m.mu[z, k] for k in d.zone_mandates[z]
                    if (z, k, r) in d.req)
 
     def rule(_m: Any, z: str, r: str) -> Any:
@@ -186,7 +291,7 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
             if _m._soft or max_cap[r] <= 0 or not on(_m, "requirement", z):
                 return pyo.Constraint.Skip
             units = [(c, u) for c, u in _m._by_z[z] if d.cap.get((u, r), 0.0) > 0]
-            rhs = sum(math.ceil(d.req[z, k, r] / max_cap[r] - 1e-9) * _m.mu[z, k]
+            rhs = sum(_m.n_need_units[z, k, r] * _m.mu[z, k]
                       for k in d.zone_mandates[z] if (z, k, r) in d.req)
             return sum(_m.x[c, u, z] for c, u in units) >= rhs
         m.requirement_min_units = pyo.Constraint(zr, rule=min_units)
@@ -209,9 +314,9 @@ def add_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
             _m.x[c, u, z] for u, z in _m._by_c[c]) <= big[c] * _m.y[c])
     cu = sorted(k for k in m._by_cu if k[0] in limited)
     m.capacity_units = pyo.Constraint(cu, rule=lambda _m, c, u: sum(
-        _m.x[c, u, z] for z in _m._by_cu[c, u]) <= d.avail[c, u] * _m.y[c])
+        _m.x[c, u, z] for z in _m._by_cu[c, u]) <= _m.n_avail[c, u] * _m.y[c])
     m.capacity_personnel = pyo.Constraint(limited, rule=lambda _m, c:
-                                          _m.P_c[c] <= d.maxpers[c] * _m.y[c])
+                                          _m.P_c[c] <= _m.n_maxpers[c] * _m.y[c])
     # taking part means sending someone
     m.participation = pyo.Constraint(m._active_c, rule=lambda _m, c: _m.y[c] <= sum(
         _m.x[c, u, z] for u, z in _m._by_c[c]))
@@ -248,19 +353,20 @@ def add_dominance(m: pyo.ConcreteModel, d: ModelData) -> None:
     cs = m._active_c
     if r.max_share < 1.0 and on(m, "dominance.max_share"):
         m.dominance_max_share = pyo.Constraint(cs, rule=lambda _m, c:
-                                               _m.P_c[c] <= r.max_share * _m.N)
+                                               _m.P_c[c] <= _m.n_max_share * _m.N)
     if r.max_share_zone < 1.0 and on(m, "dominance.max_share_zone"):
         m.dominance_max_share_zone = pyo.Constraint(sorted(m._by_cz), rule=lambda _m, c, z:
                                                     pers_cz(_m, d, c, z)
-                                                    <= r.max_share_zone * _m.P_z[z])
+                                                    <= _m.n_max_share_zone * _m.P_z[z])
+        add_zone_floor(m, d)
     caps = {g: s for g, s in r.group_caps.items() if s < 1.0
             and on(m, "dominance.group_caps", g)}
     if caps and on(m, "dominance.group_caps"):
         m.dominance_group_caps = pyo.Constraint(sorted(caps), rule=lambda _m, g: sum(
-            _m.P_c[c] for c in cs if g in d.groups[c]) <= caps[g] * _m.N)
+            _m.P_c[c] for c in cs if g in d.groups[c]) <= _m.n_group_cap[g] * _m.N)
     if r.min_contributors > 0 and on(m, "dominance.min_contributors"):
         m.dominance_min_contributors = pyo.Constraint(
-            expr=sum(m.y[c] for c in cs) >= r.min_contributors)
+            expr=sum(m.y[c] for c in cs) >= m.n_min_contributors)
     if r.min_contributors_zone >= 2 and on(m, "dominance.min_contributors_zone"):
         cz = sorted(m._by_cz)
         m.v = pyo.Var(cz, domain=pyo.Binary)
@@ -279,12 +385,46 @@ def add_acceptability(m: pyo.ConcreteModel, d: ModelData, common_floor: bool) ->
         return
 
     def rule(_m: Any, p: str) -> Any:
-        base = sum(d.acc[p, c] * _m.P_c[c] for c in _m._active_c)
-        extra = sum((val - d.acc[p, c]) * pers_cz(_m, d, c, z)
-                    for (pp, c, z), val in d.acc_zone.items()
+        base = sum(_m.n_acc[p, c] * _m.P_c[c] for c in _m._active_c)
+        extra = sum(_m.n_acc_delta[p, c, z] * pers_cz(_m, d, c, z)
+                    for (pp, c, z) in d.acc_zone
                     if pp == p and (c, z) in _m._by_cz)
         return base + extra >= _m.theta[p] * _m.N
     m.acceptability = pyo.Constraint(parties, rule=rule)
+
+
+def zone_floors(m: pyo.ConcreteModel, d: ModelData) -> dict[str, dict[str, int]]:
+    """Smallest zone size each mandate forces through the zone share cap: a needed
+    capability needs one whole unit, and whoever sends it holds at most max_share_zone
+    of the zone, so P_z >= (lightest unit providing it) / max_share_zone. The LP splits
+    that unit between contributors and never sees it (on karabakh_2020 C this was the
+    whole root gap: 4.6% without the row, 0.2% with it; benchmarks/results.md)."""
+    share = d.rules.max_share_zone
+    out: dict[str, dict[str, int]] = {}
+    for z in d.zones:
+        if not on(m, "requirement", z) or not m._by_z[z]:
+            continue
+        step = math.gcd(*(d.pers[u] for _c, u in m._by_z[z]))   # P_z moves in these steps
+        floors: dict[str, int] = {}
+        for k in d.zone_mandates[z]:
+            lightest = [min((d.pers[u] for _c, u in m._by_z[z] if d.cap.get((u, r), 0.0) > 0),
+                            default=0) for (zz, kk, r), v in d.req.items()
+                        if zz == z and kk == k and v > 0]
+            size = max(lightest, default=0) / share
+            if size > 0:
+                floors[k] = step * math.ceil(size / step - 1e-9)
+        if floors:
+            out[z] = floors
+    return out
+
+
+def add_zone_floor(m: pyo.ConcreteModel, d: ModelData) -> None:
+    if m._soft or not on(m, "requirement"):
+        return      # a shortfall may replace the unit, so the floor would not be valid
+    floors = zone_floors(m, d)
+    m.dominance_max_share_zone_floor = pyo.Constraint(sorted(floors), rule=lambda _m, z:
+                                                      _m.P_z[z] >= sum(
+        _m.n_zone_floor[z, k] * _m.mu[z, k] for k in floors[z]))
 
 
 def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -295,19 +435,18 @@ def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
     w = d.weight
     m.armament_acceptability = pyo.Constraint(sorted(floors), rule=lambda _m, p: sum(
         w[z] * d.armacc[p, lv] * _m.alpha[z, lv] for z, lv in _m.alpha)
-        >= floors[p] * sum(w[z] * _m.delta[z] for z in d.zones))
+        >= _m.n_armament_floor[p] * sum(w[z] * _m.delta[z] for z in d.zones))
 
 
 def add_language(m: pyo.ConcreteModel, d: ModelData) -> None:
     lang = d.rules.working_language
     if lang is None or not on(m, "language"):
         return
-    share = d.rules.language_share
     others = {c for c in m._active_c if lang not in d.langs[c]}
     zones = [z for z in d.zones if on(m, "language", z)]
     m.language = pyo.Constraint(zones, rule=lambda _m, z: sum(
         d.pers[u] * _m.x[c, u, z] for c, u in _m._by_z[z] if c in others)
-        <= (1.0 - share) * _m.P_z[z])
+        <= (1.0 - _m.n_language_share) * _m.P_z[z])
 
 
 # ----------------------------------------------------------------------------- families 13-15
@@ -333,12 +472,9 @@ def add_lead_nation(m: pyo.ConcreteModel, d: ModelData) -> None:
         _m.lam[c, z] for c in cands[z]) == _m.delta[z])
     m.lead_nation_present = pyo.Constraint(cz, rule=lambda _m, c, z: _m.lam[c, z] <= sum(
         _m.x[c, u, z] for u in _m._by_cz[c, z]))
-    big = {z: sum(d.pers[u] * m.x[c, u, z].ub for c, u in m._by_z[z]) for z in zones}
-    if r.personnel_max is not None:
-        big = {z: min(v, r.personnel_max) for z, v in big.items()}
     m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(_m, d, c, z)
-                                         >= r.lead_min_share * (_m.P_z[z] - big[z]
-                                                                * (1 - _m.lam[c, z])))
+                                         >= _m.n_lead_min_share * (
+        _m.P_z[z] - _m.n_lead_big[z] * (1 - _m.lam[c, z])))
 
 
 def add_size(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -346,16 +482,17 @@ def add_size(m: pyo.ConcreteModel, d: ModelData) -> None:
     if not on(m, "size"):
         return
     if r.personnel_min > 0 and on(m, "size", "min"):
-        m.size_min = pyo.Constraint(expr=r.personnel_min <= m.N)
+        m.size_min = pyo.Constraint(expr=m.n_personnel_min <= m.N)
     if r.personnel_max is not None and on(m, "size", "max"):
-        m.size_max = pyo.Constraint(expr=r.personnel_max >= m.N)
+        m.size_max = pyo.Constraint(expr=m.n_personnel_max >= m.N)
 
 
 def add_budget(m: pyo.ConcreteModel, d: ModelData) -> None:
     b = d.rules.budget_per_month
     if b is None or not on(m, "budget"):
         return
-    m.budget = pyo.Constraint(expr=sum(d.rate[c] * m.P_c[c] for c in m._active_c) <= b)
+    m.budget = pyo.Constraint(expr=sum(m.n_rate[c] * m.P_c[c] for c in m._active_c)
+                              <= m.n_budget)
 
 
 def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -378,7 +515,7 @@ def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def cost_expr(m: pyo.ConcreteModel, d: ModelData) -> Any:
-    return sum(d.rate[c] * m.P_c[c] for c in m._active_c)
+    return sum(m.n_rate[c] * m.P_c[c] for c in m._active_c)
 
 
 def shortfall_expr(m: pyo.ConcreteModel, d: ModelData) -> Any:

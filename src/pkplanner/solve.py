@@ -19,8 +19,14 @@ from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
 from pkplanner.explain import explain
-from pkplanner.heuristic import two_phase_start
-from pkplanner.model import build_model, cost_expr, family_of, shortfall_expr
+from pkplanner.model import (
+    build_model,
+    cost_expr,
+    family_of,
+    shortfall_expr,
+    structure,
+    update_numbers,
+)
 from pkplanner.results import (
     Plan,
     ZonePlan,
@@ -35,7 +41,7 @@ BINDING_FAMILIES = {
     "dominance.max_share_zone", "dominance.group_caps", "dominance.min_contributors",
     "acceptability", "armament_acceptability", "language", "size", "budget",
 }
-HELPER_SUFFIXES = ("_padding", "_min_units", "_link")
+HELPER_SUFFIXES = ("_padding", "_min_units", "_link", "_floor")
 
 
 @dataclass
@@ -51,6 +57,8 @@ class Outcome:
     solver_seconds: float
     iterations: list[dict[str, Any]] = field(default_factory=list)
     start_objective: float | None = None
+    seed: int | None = None         # HiGHS seed of the run that produced the plan
+    racers: int = 1
 
     @property
     def feasible(self) -> bool:
@@ -115,9 +123,14 @@ def build(rs: ResolvedScenario, objective: str, common_floor: bool = False,
           skip: frozenset[str] = frozenset()) -> tuple[ModelData, pyo.ConcreteModel, float]:
     t0 = time.perf_counter()
     d = prepare(rs.scenario)
-    m = build_model(d, "coverage" if objective == "coverage" else "cost", skip=skip,
-                    common_floor=common_floor)
+    m = _model(d, objective, common_floor, skip)
     return d, m, time.perf_counter() - t0
+
+
+def _model(d: ModelData, objective: str, common_floor: bool = False,
+           skip: frozenset[str] = frozenset()) -> pyo.ConcreteModel:
+    return build_model(d, "coverage" if objective == "coverage" else "cost", skip=skip,
+                       common_floor=common_floor)
 
 
 def solve(rs: ResolvedScenario, objective: str | None = None,
@@ -127,10 +140,53 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
     t0 = time.perf_counter()
     d, m, build_s = build(rs, objective, common_floor=objective == "acceptability")
     solver = hs.PersistentHighs(m, settings)
+    return _run(d, m, solver, objective, settings, t0, build_s)
+
+
+class Reusable:
+    """Solve scenarios one after another on one built model while they differ only in
+    numbers (`model.numbers`: caps, floors, scores, capacities, threat-driven needs,
+    budget, rates): a parameter update and a re-solve on the same HiGHS model instead
+    of a rebuild. A scenario with another structure (`model.structure`) is rebuilt, and
+    the coverage objective, which adds rows while it solves, always is."""
+
+    def __init__(self, settings: hs.SolverSettings):
+        self.settings = settings
+        self._state: tuple[tuple[str, str], pyo.ConcreteModel, hs.PersistentHighs] | None \
+            = None
+
+    def forget(self) -> None:
+        """Drop the kept model (after an interrupted solve it may be half-updated)."""
+        self._state = None
+
+    def solve(self, rs: ResolvedScenario, objective: str | None = None
+              ) -> tuple[Outcome, str]:
+        """The outcome, and "persistent" (re-solved) or "rebuild"."""
+        objective = objective or rs.scenario.objective
+        t0 = time.perf_counter()
+        d = prepare(rs.scenario)
+        key = (objective, structure(d))
+        if self._state is not None and self._state[0] == key:
+            _key, m, solver = self._state
+            update_numbers(m, d)
+            return _run(d, m, solver, objective, self.settings, t0,
+                        time.perf_counter() - t0), "persistent"
+        self._state = None
+        m = _model(d, objective, common_floor=objective == "acceptability")
+        build_s = time.perf_counter() - t0
+        solver = hs.PersistentHighs(m, self.settings)
+        if objective != "coverage":
+            self._state = (key, m, solver)
+        return _run(d, m, solver, objective, self.settings, t0, build_s), "rebuild"
+
+
+def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objective: str,
+         settings: hs.SolverSettings, t0: float, build_s: float) -> Outcome:
+    m._racers = settings.racers
     if objective == "acceptability":
         return _solve_acceptability(d, m, solver, settings, t0, build_s)
-    start = two_phase_start(solver, _start_budget(settings)) if settings.warm_start else None
-    stats = solver.run()
+    stats = solver.run(start=True)
+    start = stats.start_objective
     iterations: list[dict[str, Any]] = []
     if objective == "coverage" and stats.objective is not None:
         best = stats.objective
@@ -141,12 +197,9 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
         stats2 = solver.run()
         if stats2.objective is not None:
             stats = hs.RunStats(_worst(stats.status, stats2.status), best, stats.bound,
-                                stats.gap, stats.seconds + stats2.seconds, stats.nodes)
+                                stats.gap, stats.seconds + stats2.seconds, stats.nodes,
+                                stats.seed)
     return _outcome(m, d, objective, stats, t0, build_s, iterations, start)
-
-
-def _start_budget(settings: hs.SolverSettings) -> float:
-    return min(5.0, 0.25 * settings.time_limit) if settings.time_limit else 5.0
 
 
 def _worst(a: str, b: str) -> str:
@@ -159,7 +212,8 @@ def _outcome(m: pyo.ConcreteModel, d: ModelData, objective: str, stats: hs.RunSt
              start: float | None) -> Outcome:
     plan = read_plan(m, d) if stats.status in ("optimal", "feasible") else None
     return Outcome(stats.status, plan, d, objective, stats.objective, stats.gap,
-                   time.perf_counter() - t0, build_s, stats.seconds, iterations, start)
+                   time.perf_counter() - t0, build_s, stats.seconds, iterations, start,
+                   stats.seed, m._racers)
 
 
 def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs,
@@ -195,7 +249,7 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
             proven = proven and st.status == "infeasible"
             hi = mid
     set_floor(lo - 1e-9)
-    final = solver.run()
+    final = solver.run(start=True)
     iterations.append({"floor": lo, "status": final.status, "stage": "least cost",
                        "bracket": [lo, hi]})
     if final.objective is None:
@@ -219,7 +273,8 @@ def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[s
         solver={"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
                 "solve_seconds": round(outcome.solver_seconds, 3),
                 "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
-                "pkplanner": __version__},
+                "seed": outcome.seed, "racers": outcome.racers,
+                "start_objective": outcome.start_objective, "pkplanner": __version__},
         conflicts=conflicts,
         extra={"iterations": outcome.iterations} if outcome.iterations else None,
     )

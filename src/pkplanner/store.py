@@ -145,6 +145,23 @@ class Store:
             raise
         return True
 
+    def forget_errors(self) -> int:
+        """Delete the runs stored as errors (one transaction), so the batch solves them
+        again; the number deleted."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            keys = [r[0] for r in con.execute(
+                "SELECT run_key FROM runs WHERE status = 'error'").fetchall()]
+            for table in ("zones", "allocations", "contributors", "runs"):
+                con.execute(f"DELETE FROM {table} WHERE run_key IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [keys])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return len(keys)
+
     def frame(self, table: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """A table as a DataFrame (optionally only the given runs), in a stable order."""
         if keys is None:
