@@ -438,7 +438,7 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
                 rs, d, m, solver = state
                 for p in d.parties:
                     m.theta[p] = run.overrides[f"rules.acceptability_floor.{p}"]
-                stats = solver.run()
+                stats = solver.run(previous=True)     # the last point's plan as a start
                 plan = read_plan(m, d) if stats.status in FEASIBLE else None
                 doc = solution_document(
                     rs, d, plan, objective="cost", objective_value=stats.objective,

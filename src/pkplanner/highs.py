@@ -132,6 +132,7 @@ class PersistentHighs:
         self.model = model
         self.settings = settings
         self.opt = Highs()
+        self._last: np.ndarray | None = None      # the last plan, a start for the next run
         with SOLVER_LOCK:
             self.opt.set_instance(model)
 
@@ -148,7 +149,11 @@ class PersistentHighs:
         self.opt.update()
 
     def run(self, time_limit: float | None = None, gap: float | None = None,
-            extra: dict[str, Any] | None = None, start: bool = False) -> RunStats:
+            extra: dict[str, Any] | None = None, start: bool = False,
+            previous: bool = False) -> RunStats:
+        """Solve. `start`: build the units-first start first (if the settings allow it);
+        `previous`: offer the last run's plan as the start instead (re-solves after a
+        parameter change: it often still holds, and HiGHS then only has to improve it)."""
         s = self.settings
         limit = time_limit if time_limit is not None else s.time_limit
         cut = False
@@ -164,9 +169,12 @@ class PersistentHighs:
         t0 = time.perf_counter()
         with SOLVER_LOCK:
             self.sync()
-            result = self._race(options, start and s.warm_start, t0)
+            seed_plan = self._last if previous else None
+            result = self._race(options, start and s.warm_start and seed_plan is None, t0,
+                                seed_plan)
             if result.values is not None:
                 self._load(result.values)
+                self._last = result.values
         seconds = time.perf_counter() - t0
         if cut and result.status not in ("optimal", "infeasible"):
             raise DeadlinePassed(f"the solve reached the deadline ({result.status})")
@@ -176,7 +184,8 @@ class PersistentHighs:
 
     # ----------------------------------------------------------------- racing
 
-    def _race(self, options: dict[str, Any], use_start: bool, t0: float) -> _Result:
+    def _race(self, options: dict[str, Any], use_start: bool, t0: float,
+              seed_plan: np.ndarray | None = None) -> _Result:
         n = max(1, self.settings.racers)
         race = _Race()
         lp = self.highs.getLp() if n > 1 or use_start else None
@@ -191,7 +200,7 @@ class PersistentHighs:
             # a portfolio: even racers start from the units-first plan, odd ones cold
             # (each way loses badly on some seeds; benchmarks/results.md)
             result = self._racer(copies[i], lp, self.settings.seed + i, options,
-                                 use_start and i % 2 == 0, race, t0)
+                                 use_start and i % 2 == 0, race, t0, seed_plan)
             results[i] = result
             if result.status in ("optimal", "infeasible"):
                 race.finish()
@@ -207,20 +216,20 @@ class PersistentHighs:
         return combine([r for r in results if r is not None], options["mip_rel_gap"])
 
     def _racer(self, h: highspy.Highs, lp: Any, seed: int, options: dict[str, Any],
-               use_start: bool, race: _Race, t0: float) -> _Result:
+               use_start: bool, race: _Race, t0: float,
+               seed_plan: np.ndarray | None = None) -> _Result:
         from pkplanner.heuristic import units_first_start  # heuristic imports this module
 
         start_obj = None
-        if use_start and lp is not None:
+        if seed_plan is not None:
+            set_start(h, seed_plan)
+        elif use_start and lp is not None:
             budget = start_budget(options["time_limit"]) - (time.perf_counter() - t0)
             start = units_first_start(self.model, self.column, lp, seed, budget,
                                       options["mip_rel_gap"], race)
             if start is not None:
                 start_obj, values = start
-                sol = highspy.HighsSolution()
-                sol.col_value = list(values)
-                sol.value_valid = True
-                h.setSolution(sol)
+                set_start(h, values)
         for key, value in {"output_flag": False, "log_to_console": False,
                            "random_seed": seed, **options}.items():
             h.setOptionValue(key, value)
@@ -242,6 +251,13 @@ class PersistentHighs:
             var = self.opt._vars[var_id][0]
             if not var.fixed:
                 var.set_value(float(values[col]), skip_validation=True)
+
+
+def set_start(h: highspy.Highs, values: np.ndarray) -> None:
+    sol = highspy.HighsSolution()
+    sol.col_value = list(values)
+    sol.value_valid = True
+    h.setSolution(sol)
 
 
 def start_budget(time_limit: float) -> float:

@@ -67,17 +67,41 @@ class ResolvedScenario:
 def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
     label = label or str(path)
     try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _PARSED:           # batches and sweeps read the same files again and again
+            return copy.deepcopy(_PARSED[key])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError.one(label, "", "file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError.one(label, "", f"cannot read file ({e.__class__.__name__})") from None
-    return parse_yaml(text, label)
+    data = parse_yaml(text, label)
+    if len(_PARSED) >= 64:
+        _PARSED.clear()
+    _PARSED[key] = copy.deepcopy(data)
+    return data
+
+
+# parsed files by (path, mtime, size): a changed file is read again
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _safe_load(text: str) -> Any:
+    """libyaml when it is there (about 10x faster); the pure-Python loader words every
+    error, so a failure is parsed again by it for the message."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)
+        except (yaml.YAMLError, UnicodeError, ValueError):
+            pass
+    return yaml.safe_load(text)
 
 
 def parse_yaml(text: str, label: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

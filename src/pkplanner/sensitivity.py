@@ -12,7 +12,7 @@ from typing import Any
 from pkplanner import highs as hs
 from pkplanner.scenario import ResolvedScenario
 from pkplanner.schema import Rules
-from pkplanner.solve import solve
+from pkplanner.solve import Reusable
 
 SHARE_STEP = 0.05
 FLOOR_STEP = 0.05
@@ -85,10 +85,11 @@ def sensitivity(rs: ResolvedScenario, solution: dict[str, Any], objective: str |
         return []
     settings = settings or hs.SolverSettings(time_limit=30, gap=1e-3)
     records = []
+    reuse = Reusable(settings)      # most relaxations change a number: re-solve, no rebuild
     for label, key, cur, new, update in relaxations(rs.scenario.rules, solution["binding"]):
         rules = rs.scenario.rules.model_copy(update=update)
         relaxed = replace(rs, scenario=rs.scenario.model_copy(update={"rules": rules}))
-        out = solve(relaxed, objective or solution["objective"]["kind"], settings)
+        out, _mode = reuse.solve(relaxed, objective or solution["objective"]["kind"])
         change = (out.objective_value - base) if out.objective_value is not None else None
         note = "" if out.status == "optimal" else f"re-solve {out.status}"
         if out.gap and out.gap > 0:

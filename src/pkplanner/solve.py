@@ -170,7 +170,7 @@ class Reusable:
             _key, m, solver = self._state
             update_numbers(m, d)
             return _run(d, m, solver, objective, self.settings, t0,
-                        time.perf_counter() - t0), "persistent"
+                        time.perf_counter() - t0, previous=True), "persistent"
         self._state = None
         m = _model(d, objective, common_floor=objective == "acceptability")
         build_s = time.perf_counter() - t0
@@ -181,11 +181,13 @@ class Reusable:
 
 
 def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objective: str,
-         settings: hs.SolverSettings, t0: float, build_s: float) -> Outcome:
+         settings: hs.SolverSettings, t0: float, build_s: float,
+         previous: bool = False) -> Outcome:
+    """`previous`: a re-solve after a parameter change starts from the last plan."""
     m._racers = settings.racers
     if objective == "acceptability":
         return _solve_acceptability(d, m, solver, settings, t0, build_s)
-    stats = solver.run(start=True)
+    stats = solver.run(start=True, previous=previous)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
     if objective == "coverage" and stats.objective is not None:
