@@ -353,9 +353,11 @@ class Variant:
         return one_line(text + (f" · {self.note}" if self.note else ""))
 
 
-# The app solves one case at a time (SOLVER_LOCK), so it races two HiGHS seeds on the
-# machine's two cores: the first to finish wins (benchmarks/results.md, racers table).
-RACERS = int(os.environ.get("PKPLANNER_RACERS", "0")) or max(1, min(2, os.cpu_count() or 1))
+# One HiGHS run per solve: with the units-first start, racing two seeds was slower here
+# (karabakh_2020 C: 3.5 s against 1.2-2.0 s; benchmarks/results.md, racers table); the
+# cause is not isolated (suspect: highspy's Python interrupt callbacks, which racing
+# needs). PKPLANNER_RACERS=2 to try it.
+RACERS = max(1, int(os.environ.get("PKPLANNER_RACERS", "1")))
 
 
 def settings(time_limit: float | None, gap: float) -> SolverSettings:

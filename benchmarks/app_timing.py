@@ -117,8 +117,8 @@ def main() -> int:
         f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"1-minute load average at the end {load:.2f}. Headless chromium; each run a fresh "
         "page: pick the scenario and option, click Solve, stop the clock when the result "
-        "says Verified. The app's defaults: time limit 30 s, gap 0.001, two HiGHS seeds "
-        "raced on the two cores, units-first start.",
+        "says Verified. The app's defaults: time limit 30 s, gap 0.001, one HiGHS run "
+        "(seed 0) after the units-first start.",
         "",
         "| scenario | option | runs (s) | median s | last status |",
         "|---|---|---|---:|---|",

@@ -521,8 +521,8 @@ def racers_table(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]
                          *solo])
     if not rows:
         return []
-    out = ["## Two racers (seeds s and s+1, one core each, first to finish wins; the app's "
-           "setting)", ""]
+    out = ["## Two racers (seeds s and s+1, one core each, first to finish wins; "
+           "`--racers 2`)", ""]
     out += table(["instance", "seeds", "total s", "status", "gap", "objective",
                   "one racer, seed s: total s", "one racer, seed s+1: total s"], rows)
     return [*out, ""]

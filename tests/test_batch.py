@@ -246,8 +246,8 @@ def test_grid_runs_end_to_end(grid_out: Path) -> None:
     assert {r["solve_mode"] for r in runs} == {"rebuild", "persistent"}
     for r in runs:          # a re-solved run gives what a fresh solve gives
         if r["objective"] == "cost" and r["solve_mode"] == "persistent":
-            rs = resolve(load(r["scenario_path"], set_args(json.loads(r["overrides"]))),
-                         r["option"])
+            path = grid_out.parent / r["scenario_path"]     # as written: from the spec
+            rs = resolve(load(path, set_args(json.loads(r["overrides"]))), r["option"])
             fresh = solve(rs, "cost", hs.SolverSettings(time_limit=30, gap=1e-6))
             assert fresh.status == r["status"]
             if fresh.objective_value is not None:

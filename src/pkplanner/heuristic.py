@@ -5,8 +5,9 @@ closes the root gap, HiGHS proves the bound at the root in under a second but ta
 5-15 s to find a plan near it. With the small units (fewer people than the minimum
 contingent: observer, monitor teams, platoons) made continuous, the MIP that places
 the big units reaches the LP bound itself; with the big units then fixed, placing the
-small ones as integers takes a fraction of a second. The plan is handed to the full
-model as a start, so HiGHS only has to prove it (or improve it).
+small ones as integers takes a fraction of a second. Both run on the contributors the
+LP relaxation uses (all of them again if that is too narrow). The plan is handed to the
+full model as a start, so HiGHS only has to prove it (or improve it).
 It works on copies of the HiGHS model the full solve uses, so nothing is rebuilt.
 """
 
@@ -56,11 +57,23 @@ def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | No
     integrality = np.array(lp.integrality_, dtype=np.uint8)
     work = quiet_highs(lp, seed)
     work.HandleUserInterrupt = True
+    # only the contributors the LP relaxation uses: the big-unit MIP is then several times
+    # faster and still reaches the LP bound (karabakh_2020 C: 0.7-1.4 s against 2-8 s)
+    work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8))
+    unused = _run(work, race, 0.2 * budget) and _unused_contributors(
+        model, column, np.array(work.getSolution().col_value))
     relaxed = integrality.copy()
     relaxed[small] = 0
     work.changeColsIntegrality(n, idx, relaxed)
     work.setOptionValue("mip_rel_gap", max(gap, 1e-2))
-    if not _run(work, race, 0.7 * budget):
+    if unused:
+        work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
+                              np.zeros(len(unused)), np.zeros(len(unused)))
+        if not _run(work, race, 0.5 * budget):       # too narrow: all contributors again
+            work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
+                                  np.zeros(len(unused)), np.ones(len(unused)))
+            unused = []
+    if not unused and not _run(work, race, 0.7 * budget - (time.perf_counter() - t0)):
         return None
     placed = np.round(np.array(work.getSolution().col_value)[big])
     work.changeColsBounds(len(big), np.array(big, dtype=np.int32), placed, placed)
@@ -71,6 +84,17 @@ def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | No
     obj = float(work.getInfo().objective_function_value)
     log.debug("units-first start %.6g in %.2fs", obj, time.perf_counter() - t0)
     return obj, np.array(work.getSolution().col_value)
+
+
+def _unused_contributors(model: pyo.ConcreteModel, column: Callable[[Any], int | None],
+                         relaxed: np.ndarray) -> list[int]:
+    """Columns of y[c] for the contributors without personnel in the LP solution."""
+    out = []
+    for c in model._active_c:
+        y, pc = column(model.y[c]), column(model.P_c[c])
+        if y is not None and pc is not None and relaxed[pc] < 1e-6 and not model.y[c].fixed:
+            out.append(y)
+    return out
 
 
 def _run(work: highspy.Highs, race: _Race, seconds: float) -> bool:
