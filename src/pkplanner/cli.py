@@ -43,7 +43,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="output folder (creat
 RacersOpt = Annotated[int, typer.Option(
     help="race N HiGHS seeds, one core each; the first to finish wins (the winning seed "
          "is recorded in solution.json)", min=1, max=16)]
-SeedOpt = Annotated[int, typer.Option(help="HiGHS random seed (of the first racer)")]
+SeedOpt = Annotated[int, typer.Option(help="HiGHS random seed (of the first racer)",
+                                       min=0, max=2_000_000_000)]
 
 
 def settings(time_limit: float | None, gap: float, threads: int, racers: int = 1,

@@ -133,6 +133,9 @@ class PersistentHighs:
         self.settings = settings
         self.opt = Highs()
         self._last: np.ndarray | None = None      # the last plan, a start for the next run
+        # a MIP or a pure LP (reads the bound differently); no run adds columns
+        self._mip = any(v.is_integer() or v.is_binary()
+                        for v in model.component_data_objects(pyo.Var))
         with SOLVER_LOCK:
             self.opt.set_instance(model)
 
@@ -242,7 +245,7 @@ class PersistentHighs:
                 race.leave(h)
         else:
             return _Result("no_solution", None, None, None, None, seed, start_obj)
-        out = read_result(h, seed)
+        out = read_result(h, seed, self._mip)
         out.start_objective = start_obj
         return out
 
@@ -265,11 +268,10 @@ def start_budget(time_limit: float) -> float:
     return min(10.0, 0.25 * time_limit)
 
 
-def read_result(h: highspy.Highs, seed: int) -> _Result:
+def read_result(h: highspy.Highs, seed: int, mip: bool) -> _Result:
     status = h.getModelStatus()
     info = h.getInfo()
     has_sol = info.primal_solution_status == 2
-    mip = bool(np.any(np.asarray(h.getLp().integrality_, dtype=int)))
     obj = float(info.objective_function_value) if has_sol else None
     if status in (MS.kOptimal, MS.kModelEmpty) and has_sol:
         label = "optimal"

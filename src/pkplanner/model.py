@@ -421,7 +421,9 @@ def zone_floors(m: pyo.ConcreteModel, d: ModelData) -> dict[str, dict[str, int]]
 def add_zone_floor(m: pyo.ConcreteModel, d: ModelData) -> None:
     if m._soft or not on(m, "requirement"):
         return      # a shortfall may replace the unit, so the floor would not be valid
-    floors = zone_floors(m, d)
+    floors: dict[str, list[str]] = defaultdict(list)     # computed once, in `numbers`
+    for z, k in m.n_zone_floor:
+        floors[z].append(k)
     m.dominance_max_share_zone_floor = pyo.Constraint(sorted(floors), rule=lambda _m, z:
                                                       _m.P_z[z] >= sum(
         _m.n_zone_floor[z, k] * _m.mu[z, k] for k in floors[z]))

@@ -184,9 +184,10 @@ def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objecti
          settings: hs.SolverSettings, t0: float, build_s: float,
          previous: bool = False) -> Outcome:
     """`previous`: a re-solve after a parameter change starts from the last plan."""
-    m._racers = settings.racers
     if objective == "acceptability":
-        return _solve_acceptability(d, m, solver, settings, t0, build_s)
+        out = _solve_acceptability(d, m, solver, settings, t0, build_s)
+        out.racers = settings.racers
+        return out
     stats = solver.run(start=True, previous=previous)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
@@ -201,7 +202,9 @@ def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objecti
             stats = hs.RunStats(_worst(stats.status, stats2.status), best, stats.bound,
                                 stats.gap, stats.seconds + stats2.seconds, stats.nodes,
                                 stats.seed)
-    return _outcome(m, d, objective, stats, t0, build_s, iterations, start)
+    out = _outcome(m, d, objective, stats, t0, build_s, iterations, start)
+    out.racers = settings.racers
+    return out
 
 
 def _worst(a: str, b: str) -> str:
@@ -215,7 +218,7 @@ def _outcome(m: pyo.ConcreteModel, d: ModelData, objective: str, stats: hs.RunSt
     plan = read_plan(m, d) if stats.status in ("optimal", "feasible") else None
     return Outcome(stats.status, plan, d, objective, stats.objective, stats.gap,
                    time.perf_counter() - t0, build_s, stats.seconds, iterations, start,
-                   stats.seed, m._racers)
+                   stats.seed)
 
 
 def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs,
