@@ -27,6 +27,7 @@ import yaml
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.highs import SolverSettings
 from pkplanner.report import build_report, write_xlsx
+from pkplanner.resources import models_dir, scenarios_dir
 from pkplanner.results import write_atomic, write_solution
 from pkplanner.scenario import (
     LoadedScenario,
@@ -41,8 +42,7 @@ from pkplanner.sensitivity import sensitivity
 from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = scenarios_dir()
 DEFAULT_SCENARIO = "karabakh_2020.yaml"
 MAX_UPLOAD_BYTES = 1_000_000          # the reference scenarios are ~30 kB; merged ~60 kB
 MAX_YAML_ALIASES = 200                # guards against "billion laughs" alias expansion
@@ -68,12 +68,12 @@ def reference_scenarios(root: Path = SCENARIOS) -> list[str]:
     return top + examples
 
 
-def scenario_stamp(root: Path = ROOT) -> str:
+def scenario_stamp(folders: tuple[Path, ...] | None = None) -> str:
     """Changes whenever a shipped scenario or model file changes (a cache key)."""
     h = hashlib.sha256()
-    for folder in (root / "scenarios", root / "models"):
+    for folder in folders or (scenarios_dir(), models_dir()):
         for p in sorted(folder.rglob("*.yaml")):
-            h.update(str(p.relative_to(root)).encode())
+            h.update(f"{folder.name}/{p.relative_to(folder)}".encode())
             h.update(p.read_bytes())
     return h.hexdigest()
 

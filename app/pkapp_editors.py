@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pkplanner.app import pkapp_core as core
+from pkplanner.app import pkapp_state as state
+from pkplanner.app import pkapp_tables as tables
 
-import pkapp_core as core
-import pkapp_state as state
-import pkapp_tables as tables
 from pkplanner.errors import Problem
 from pkplanner.report import esc
 

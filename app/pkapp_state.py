@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pkplanner.app import pkapp_core as core
 
-import pkapp_core as core
 from pkplanner.errors import InputError, Problem
 
 

@@ -1,6 +1,6 @@
 """Results of one solved variant, and variants side by side.
 
-Everything shown comes from the solution document (contracts §3), the package's report
+Everything shown comes from the solution document (docs/solution-file.md), the package's report
 (figures, tables, comparison) and the verifier's verdict; scenario text reaches the page
 only as table cells, plotly labels escaped by the package, or escaped Markdown.
 """
@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pkplanner.app import pkapp_core as core
+from pkplanner.app import pkapp_state as state
 
-import pkapp_core as core
-import pkapp_state as state
 from pkplanner.report import build_comparison, build_report, solution_frames
 
 HIGHLIGHT = "background-color: #fde68a"
@@ -221,8 +221,11 @@ def _conflicts(v: core.Variant) -> None:
             st.info("The explanation found no conflicting rule set.")
         return
     st.subheader("Why there is no plan")
-    st.markdown("No force satisfies these rules together; relaxing **any one** of them "
-                "restores a plan. Each numeric relaxation is the least change found.")
+    st.markdown("No force satisfies these rules together. Each relaxation offered below "
+                "was checked: applied **alone**, every other rule kept, it restores a plan "
+                "(a written suggestion appears only where dropping that rule alone does). A "
+                "rule with neither is part of the conflict, but changing it alone was not "
+                "shown to be enough.")
     rules = v.solution.get("rules") or {}
     for i, c in enumerate(conflicts):
         with st.container(border=True, key=f"conflict_{v.number}_{i}"):

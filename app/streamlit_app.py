@@ -11,11 +11,11 @@ import copy
 from typing import Any
 
 import streamlit as st
+from pkplanner.app import pkapp_core as core
+from pkplanner.app import pkapp_editors as editors
+from pkplanner.app import pkapp_state as state
+from pkplanner.app import pkapp_views as views
 
-import pkapp_core as core
-import pkapp_editors as editors
-import pkapp_state as state
-import pkapp_views as views
 from pkplanner.errors import InputError, Problem
 
 OBJECTIVE_HELP = {"cost": "least cost per month",

@@ -23,8 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from pkplanner.resources import app_script
+
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app" / "streamlit_app.py"
+APP = app_script()
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CASES = ["karabakh_2020.yaml:C", "karabakh_2020.yaml:A", "karabakh_kcg_2014.yaml:C"]
 

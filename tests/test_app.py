@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pkplanner.app import pkapp_core as core
+from pkplanner.app import pkapp_tables as tables
+
+from pkplanner.errors import InputError
+from pkplanner.resources import app_script
+from pkplanner.scenario import load_text, resolve
+from pkplanner.verify import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app" / "streamlit_app.py"
-sys.path.insert(0, str(ROOT / "app"))
-
-import pkapp_core as core  # noqa: E402
-import pkapp_tables as tables  # noqa: E402
-from pkplanner.errors import InputError  # noqa: E402
-from pkplanner.scenario import load_text, resolve  # noqa: E402
-from pkplanner.verify import verify_file  # noqa: E402
+APP = app_script()
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 

@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
+from pkplanner.resources import app_script
 from tests.conftest import launch_chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app" / "streamlit_app.py"
+APP = app_script()
 CHARTS_DRAWN = """() => {
     const view = document.querySelector('.st-key-result_view');
     if (!view) return false;

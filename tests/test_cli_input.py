@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import socket
+import stat
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +219,148 @@ def test_bad_objective_exits_2(two_zones_path: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: ")
     assert not (tmp_path / "solution.json").exists()
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize("cmd", ["solve", "options"])
+@pytest.mark.parametrize(("flag", "value"), [("--time-limit", "0"), ("--time-limit", "-1"),
+                                             ("--gap", "-1"), ("--gap", "1.5")])
+def test_bad_limits_exit_2(two_zones_path: Path, tmp_path: Path, cmd: str, flag: str,
+                           value: str) -> None:
+    proc = run(cmd, two_zones_path, flag, value, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"error: {flag}: must be "), line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("args", "start"), [
+    (["--time-limit", "soon"], "error: --time-limit: "),
+    (["--racers", "0"], "error: --racers: "),
+    (["--no-such-flag"], "error: No such option: --no-such-flag"),
+])
+def test_usage_errors_are_one_line(two_zones_path: Path, args: list[str], start: str) -> None:
+    proc = run("solve", two_zones_path, *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(start), line
+
+
+# --------------------------------------------------------------------------- output folders
+
+
+@pytest.mark.parametrize("where", ["proc", "under_a_file"])
+@pytest.mark.parametrize("cmd", ["solve", "options", "report", "export", "batch"])
+def test_unwritable_out_exits_2_before_any_work(tmp_path: Path, cmd: str, where: str) -> None:
+    if where == "proc":
+        out = Path("/proc/pkplanner-test/out")
+    else:
+        (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+        out = tmp_path / "file.txt" / "sub"
+    missing = tmp_path / "missing.yaml"         # never read: the folder is checked first
+    args: list[str | Path] = {
+        "solve": ["solve", missing, "--out", out],
+        "options": ["options", missing, "--out", out],
+        "report": ["report", tmp_path / "missing.json", "--out", out],
+        "export": ["export", missing, "--mps", out / "model.mps"],
+        "batch": ["batch", missing, "--out", out],
+    }[cmd]
+    proc = run(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    label = out / "model.mps" if cmd == "export" else out
+    assert line.startswith(f"error: {label}: cannot write here: "), line
+
+
+# --------------------------------------------------------------------------- report input
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{}", "not a solution file: missing key 'status'"),
+    ("[1]", "a solution file holds a JSON object"),
+    ('{"schema_version": 1, "name": "b", "scenarios": ["a.yaml"]}',   # a batch spec
+     "not a solution file: missing key 'status'"),
+    ('{"status": "optimal"}', "scenario.path: not a solution file: it names no scenario file"),
+])
+def test_report_on_a_file_that_is_not_a_solution(tmp_path: Path, text: str,
+                                                 problem: str) -> None:
+    f = tmp_path / "x.json"
+    f.write_text(text, encoding="utf-8")
+    proc = run("report", f, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [f"error: {f}: {problem}"]
+
+
+def test_report_on_a_folder(tmp_path: Path) -> None:
+    proc = run("report", tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [f"error: {tmp_path}: is a folder, not a solution.json"]
+
+
+# --------------------------------------------------------------------------- written files
+
+
+def test_written_files_follow_the_umask(two_zones_path: Path, tmp_path: Path) -> None:
+    """solution.xlsx was 0600 (a mkstemp temp file renamed): results get what
+    open(..., "w") gives under the umask. Needs a solve."""
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "pkplanner", "solve", two_zones_path,
+                           "--out", out], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, preexec_fn=lambda: os.umask(0o027))
+    assert proc.returncode == 0, proc.stderr
+    for name in ("solution.json", "report.md", "report.html", "solution.xlsx"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o640, name
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]   # no temp file left
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_app_stops_streamlit_with_it(tmp_path: Path) -> None:
+    """SIGTERM to `pkplanner app` stops the Streamlit server it started: no orphan keeps
+    the port."""
+    import psutil
+    port = free_port()
+    with (tmp_path / "app.log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "pkplanner", "app", "--port", str(port)],
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    children: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                            timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "no answer from /_stcore/health in 60 s"
+            time.sleep(0.3)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "streamlit runs as a child of pkplanner"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 128 + signal.SIGTERM
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, alive
+    finally:                                 # whatever failed, leave no server behind
+        if proc.poll() is None:
+            children = children or psutil.Process(proc.pid).children(recursive=True)
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for child in children:
+            if child.is_running():
+                child.kill()

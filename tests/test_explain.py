@@ -1,19 +1,35 @@
-"""Explanations of infeasible scenarios whose conflict is known by construction."""
+"""Explanations of infeasible scenarios whose conflict is known by construction.
+
+Every claim an explanation makes is re-checked here with a solve of its own: a relaxation
+applied alone (parsed as the app parses it) gives a plan, `alone` is what dropping that
+rule alone gives, and the rules listed conflict with every other rule dropped.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from pkplanner.app import pkapp_core as core
 
-from pkplanner.explain import explain
-from pkplanner.scenario import load_resolved
+from pkplanner import highs as hs
+from pkplanner import precheck
+from pkplanner.cli import print_conflicts
+from pkplanner.data import prepare
+from pkplanner.explain import LEAST, Explainer, Explanation, explain, explanation, without
+from pkplanner.model import build_model
+from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+TWO_ZONES = ROOT / "scenarios/examples/two_zones.yaml"
+KCG = ROOT / "scenarios/karabakh_kcg_2014.yaml"
 
 
 def vetoes_doc() -> dict[str, Any]:
@@ -72,7 +88,9 @@ def test_solve_exits_3_and_writes_conflicts(tmp_path: Path) -> None:
     assert doc["status"] == "infeasible"
     rules = {c["rule"] for c in doc["conflicts"]}
     assert {"veto AM->TUR", "veto AZ->RUS"} <= rules
-    assert all(set(c) == {"rule", "detail", "relaxation"} for c in doc["conflicts"])
+    assert all(set(c) == {"rule", "detail", "relaxation", "alone"} for c in doc["conflicts"])
+    assert all(c["alone"] is True for c in doc["conflicts"])
+    assert "dropping any one" not in res.stdout
 
 
 def test_floor_relaxation_is_the_best_reachable_floor(tmp_path: Path) -> None:
@@ -112,3 +130,261 @@ def test_feasible_scenario_explain_command(tmp_path: Path) -> None:
                          cwd=ROOT, timeout=300)
     assert res.returncode == 0
     assert "no conflicting rules" in res.stdout
+
+
+# --------------------------------------------------------------------------- checking claims
+
+
+def has_plan(sc: Scenario, labels: frozenset[str] = frozenset(),
+             skip: frozenset[str] = frozenset()) -> bool:
+    m = build_model(prepare(sc, ignore=labels), "feasibility", skip=skip)
+    st = hs.PersistentHighs(m, hs.SolverSettings(time_limit=120, gap=1.0,
+                                                 warm_start=False)).run()
+    assert st.status in ("optimal", "feasible", "infeasible"), st.status
+    return st.status != "infeasible"
+
+
+def plan_without(rs: ResolvedScenario, dropped: set[str]) -> bool:
+    return has_plan(*without(rs, dropped))
+
+
+def applied(rs: ResolvedScenario, relaxation: str) -> Scenario | None:
+    """The scenario with one relaxation applied the way the app applies it."""
+    sc = rs.scenario
+    edit = core.parse_relaxation(relaxation, sc.rules.model_dump(mode="json"))
+    if isinstance(edit, core.RuleEdit):
+        return sc.model_copy(update={"rules": sc.rules.model_copy(
+            update={edit.key: edit.value})})
+    if isinstance(edit, core.VetoDrop):
+        kept = [v for v in sc.vetoes if not (
+            v.party == edit.party and v.contributor == edit.contributor
+            and v.group == edit.group and tuple(v.zones or ()) == edit.zones)]
+        assert len(kept) == len(sc.vetoes) - 1, relaxation
+        return sc.model_copy(update={"vetoes": kept})
+    return None
+
+
+def others(rs: ResolvedScenario, listed: set[str]) -> set[str]:
+    """Every rule group not listed (a family partly listed contributes its other entities)."""
+    out: set[str] = set()
+    for fam, entities in Explainer(rs).families().items():
+        if fam in listed:
+            continue
+        if any(e in listed for e in entities):
+            out |= {e for e in entities if e not in listed}
+        else:
+            out.add(fam)
+    return out
+
+
+def check_claims(rs: ResolvedScenario, ex: Explanation) -> None:
+    """Every claim, re-solved: relaxations alone give a plan; `alone` is right; the listed
+    rules conflict with every other rule dropped (not for a budget or personnel_max: their
+    bound is the least cost or head count under all the other rules); nothing is relaxed
+    that is not enough alone."""
+    listed = {c.rule for c in ex.conflicts}
+    if ex.conflicts and not listed & {"structure", *LEAST}:
+        assert not plan_without(rs, others(rs, listed)), listed
+    for c in ex.conflicts:
+        if c.alone is not None:
+            assert plan_without(rs, {c.rule}) is c.alone, c
+        if c.relaxation:
+            assert c.alone is True, c
+            sc = applied(rs, c.relaxation)
+            if sc is not None:
+                assert has_plan(sc), c
+
+
+def explained(rs: ResolvedScenario, **kwargs: Any) -> Explanation:
+    ex = explanation(rs, **kwargs)
+    check_claims(rs, ex)
+    return ex
+
+
+def east_west_doc(third: bool) -> dict[str, Any]:
+    """Two required zones of 300 presence; nobody may hold more than half a zone. AM vetoes
+    TUR in east, AZ vetoes RUS in west. With SWE's one company (`third`) both zones need
+    it; without SWE each zone has a single eligible contributor."""
+    doc = vetoes_doc()
+    doc["zones"] = [{"id": "east", "location": {"lat": 40, "lon": 46.5}, "required": True},
+                    {"id": "west", "location": {"lat": 40, "lon": 46.0}, "required": True}]
+    doc["routes"] = [{"from": "hub", "to": "east", "km": 20},
+                     {"from": "hub", "to": "west", "km": 30}]
+    doc["vetoes"] = [{"party": "AM", "contributor": "TUR", "zones": ["east"]},
+                     {"party": "AZ", "contributor": "RUS", "zones": ["west"]}]
+    doc["rules"] = {"max_share_zone": 0.5}
+    if not third:
+        doc["contributors"] = [c for c in doc["contributors"] if c["id"] in ("TUR", "RUS")]
+    return doc
+
+
+def floor_doc(floors: dict[str, float]) -> dict[str, Any]:
+    """No vetoes; everybody scores 0.5 but RUS, whom AM scores 0.7."""
+    doc = vetoes_doc()
+    doc["vetoes"] = []
+    doc["acceptability"]["contributors"] = {"AM": {"RUS": 0.7}}
+    doc["rules"] = {"acceptability_floor": floors}
+    return doc
+
+
+# --------------------------------------------------------------------------- prechecks
+
+
+def test_budget_is_proven_without_a_search() -> None:
+    """Below the least cost of any force meeting the other rules: the budget alone is the
+    conflict, and its relaxation is that least cost (632,000, formulation.md)."""
+    rs = load_resolved(TWO_ZONES, None, ["rules.budget_per_month=100000"])
+    t0 = time.monotonic()
+    ex = explained(rs, deadline=time.monotonic() + 60)
+    assert time.monotonic() - t0 < 10
+    assert ex.complete
+    assert [c.rule for c in ex.conflicts] == ["budget"]
+    budget = ex.conflicts[0]
+    assert budget.relaxation == "raise budget_per_month to 632,000"
+    assert budget.alone is True
+    assert "632,000" in budget.detail
+    sc = applied(rs, budget.relaxation)
+    assert sc is not None and has_plan(sc)
+    assert not has_plan(applied(rs, "raise budget_per_month to 631,999") or sc)
+    assert budget.as_dict()["alone"] is True
+
+
+def test_floor_above_every_score_is_proven_by_the_precheck(tmp_path: Path) -> None:
+    rs = load_resolved(write(tmp_path, floor_doc({"AM": 0.8})))
+    [proof] = precheck.proofs(rs)
+    assert proof.groups == ("acceptability.AM",) and proof.best == {"acceptability.AM": 0.7}
+    ex = explained(rs)
+    assert [(c.rule, c.relaxation, c.alone) for c in ex.conflicts] == [
+        ("acceptability.AM", "lower AM's floor to 0.70", True)]
+    assert ex.tests <= 2            # dropping it alone, then the floor the bound allows
+    assert "0.7" in ex.conflicts[0].detail
+
+
+def test_capability_nobody_eligible_offers_is_proven_by_the_precheck(tmp_path: Path) -> None:
+    rs = load_resolved(write(tmp_path, vetoes_doc()))
+    [proof] = precheck.proofs(rs)
+    assert proof.groups == ("veto AM->TUR", "veto AZ->RUS", "requirement.centre",
+                            "capacity.SWE")
+    assert "at most 150" in proof.facts["requirement.centre"]
+
+
+def test_two_floors_conflict_only_together(tmp_path: Path) -> None:
+    """Both floors are out of reach: dropping either alone leaves the other."""
+    path = write(tmp_path, floor_doc({"AM": 0.8, "AZ": 0.8}))
+    rs = load_resolved(path)
+    ex = explained(rs)
+    assert {c.rule: c.alone for c in ex.conflicts} == {"acceptability.AM": False,
+                                                        "acceptability.AZ": False}
+    assert all(c.relaxation == "" for c in ex.conflicts)
+    assert "dropping all of them together restores a plan" in ex.note
+    res = subprocess.run([sys.executable, "-m", "pkplanner", "explain", str(path),
+                          "--time-limit", "60"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert "dropping this rule alone does not restore a plan" in res.stdout
+    assert "These rules conflict together" in res.stdout
+    assert "restores a plan):" not in res.stdout and "dropping any one" not in res.stdout
+
+
+def test_size_and_count_limits_are_solved_for_directly(tmp_path: Path) -> None:
+    """personnel_max below the least head count (316, formulation.md): one MILP gives the
+    smallest that works. min_contributors 4 with FIN offering nothing and SWE unable to
+    send a 200-person contingent: 2 can take part, or 3 with a contingent floor of 150."""
+    rs = load_resolved(TWO_ZONES, None, ["rules.personnel_max=100"])
+    ex = explained(rs)
+    assert [(c.rule, c.relaxation, c.alone) for c in ex.conflicts] == [
+        ("size.max", "raise personnel_max to 316", True)]
+    doc = {**vetoes_doc(), "vetoes": [], "rules": {"min_contributors": 4, "min_contingent": 200}}
+    rs = load_resolved(write(tmp_path, doc))
+    ex = explained(rs)
+    relax = {c.rule: (c.relaxation, c.alone) for c in ex.conflicts}
+    assert relax["dominance.min_contributors"] == ("lower min_contributors to 2", True)
+    assert relax["min_contingent"] == ("", False)       # FIN offers nothing: 3 at most
+
+
+# --------------------------------------------------------------------------- the filter
+
+
+def test_alone_is_checked_both_ways(tmp_path: Path) -> None:
+    """Without SWE each zone has one eligible contributor: the filter keeps AZ's veto and
+    the zone share cap. Raising the cap fixes both zones; dropping the veto fixes west only."""
+    rs = load_resolved(write(tmp_path, east_west_doc(third=False)))
+    assert precheck.proofs(rs) == []
+    ex = explained(rs)
+    got = {c.rule: (c.alone, c.relaxation) for c in ex.conflicts}
+    assert got == {"veto AZ->RUS in west": (False, ""),
+                   "dominance.max_share_zone": (True, "raise max_share_zone to 1.00")}
+
+
+def test_each_rule_of_one_conflict_is_enough_alone(tmp_path: Path) -> None:
+    """With SWE's single company both zones need it: any one of the vetoes, SWE's capacity
+    or the cap, dropped alone, restores a plan."""
+    rs = load_resolved(write(tmp_path, east_west_doc(third=True)))
+    assert precheck.proofs(rs) == []
+    ex = explained(rs)
+    assert all(c.alone is True for c in ex.conflicts)
+    relax = {c.rule: c.relaxation for c in ex.conflicts}
+    assert relax["veto AM->TUR in east"] == "drop AM's veto on TUR in east"
+    assert relax["veto AZ->RUS in west"] == "drop AZ's veto on RUS in west"
+    assert "capacity.SWE" in relax
+
+
+CASES: dict[str, tuple[Any, list[str]]] = {
+    "vetoes": (vetoes_doc, []),
+    "floor": (lambda: floor_doc({"AM": 0.8}), []),
+    "east_west": (lambda: east_west_doc(True), []),
+    "east_west_two": (lambda: east_west_doc(False), []),
+    "max_share": (lambda: {**vetoes_doc(), "vetoes": [], "rules": {"max_share": 0.4},
+                           "contributors": vetoes_doc()["contributors"][:2]}, []),
+    "reachable_floor": (lambda: {**floor_doc({"AM": 0.8}), "acceptability": {
+        "default": 0.5, "contributors": {"AM": {"TUR": 0.0, "RUS": 0.9, "SWE": 0.6}}},
+        "rules": {"acceptability_floor": {"AM": 0.8}, "max_share": 0.5}}, []),
+    "min_contributors": (lambda: {**vetoes_doc(), "vetoes": [],
+                                  "rules": {"min_contributors": 4, "min_contingent": 200}},
+                         []),
+    "two_zones_max_share": (None, ["rules.max_share=0.3"]),
+    "two_zones_personnel_max": (None, ["rules.personnel_max=100"]),
+    "two_zones_budget": (None, ["rules.budget_per_month=100000"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_claim_is_checked(tmp_path: Path, case: str) -> None:
+    make, sets = CASES[case]
+    rs = load_resolved(write(tmp_path, make()) if make else TWO_ZONES, None, sets)
+    ex = explained(rs)              # check_claims re-solves every claim
+    assert ex.complete and ex.conflicts
+    assert any(c.alone for c in ex.conflicts)
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seconds", [-1.0, 0.5])
+def test_deadline_stops_promptly_and_claims_nothing_unchecked(seconds: float) -> None:
+    """max_share=0.03 on karabakh_kcg_2014 C needs the filter: dozens of MILPs."""
+    rs = load_resolved(KCG, "C", ["rules.max_share=0.03"])
+    t0 = time.monotonic()
+    ex = explanation(rs, deadline=t0 + seconds)
+    assert time.monotonic() - t0 < 10
+    assert not ex.complete
+    assert "time limit" in ex.note
+    check_claims(rs, ex)
+
+
+def test_incomplete_explanation_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    print_conflicts([{"rule": "size.max", "detail": "personnel at most 1000",
+                      "relaxation": "", "alone": True}], complete=False)
+    out = capsys.readouterr().out
+    assert "dropping this rule alone restores a plan" in out
+    assert "the rules shown so far conflict; the search stopped at the time limit" in out
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_explain_rejects_a_time_limit_that_is_not_positive(value: str) -> None:
+    res = subprocess.run([sys.executable, "-m", "pkplanner", "explain", str(TWO_ZONES),
+                          f"--time-limit={value}"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=60)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "error: --time-limit: must be more than 0 seconds" in res.stderr

@@ -895,11 +895,13 @@ def test_load_text_accepts_two_zones(two_zones_path: Path) -> None:
     assert loaded.path == "upload.yaml"
 
 
-def test_load_text_refuses_extends(two_zones_doc: dict[str, Any]) -> None:
+def test_load_text_refuses_extends_of_a_file_it_cannot_see(two_zones_doc: dict[str, Any]
+                                                            ) -> None:
+    """An upload has no folder: it may extend a shipped base only (tests/test_resources.py)."""
     two_zones_doc["extends"] = "base.yaml"
     with pytest.raises(InputError) as exc:
         S.load_text(yaml.safe_dump(two_zones_doc), "up.yaml")
-    expect_problem(exc, "up.yaml", "extends", "not allowed")
+    expect_problem(exc, "up.yaml", "extends", "is not a shipped base")
 
 
 @pytest.mark.parametrize("expr", [
@@ -913,3 +915,108 @@ def test_infinite_numbers_are_input_errors(two_zones_path: Path, expr: str) -> N
     with pytest.raises(InputError) as exc:
         S.load_resolved(two_zones_path, None, [expr])
     problems_of(exc)
+
+
+# --------------------------------------------------------------------------- duplicate keys
+
+
+DUP_ZONE = """\
+zones:
+  - id: north
+    line_km: 40
+    line_km: 4
+"""
+
+
+def test_duplicate_key_is_an_error(two_zones_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "dup.yaml"
+    f.write_text(f"extends: {two_zones_path}\n{DUP_ZONE}", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        S.load(f)
+    expect_problem(exc, f, "zones.north.line_km", "duplicate key", "lines 4 and 5")
+
+
+def test_duplicate_top_level_key_in_a_base(two_zones_path: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(two_zones_path.read_text(encoding="utf-8") + "title: again\n",
+                    encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        S.load(child)
+    expect_problem(exc, str(base.resolve()), "title", "duplicate key")
+
+
+def test_duplicate_key_in_doctrine(two_zones_doc: dict[str, Any], write_yaml: Any,
+                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    doctrine = models / "doctrine.yaml"
+    doctrine.write_text("armament_levels: [observer]\narmament_levels: [armed]\n",
+                        encoding="utf-8")
+    monkeypatch.setenv("PKPLANNER_MODELS", str(models))
+    del two_zones_doc["armament_levels"]
+    with pytest.raises(InputError) as exc:
+        load_doc(write_yaml, two_zones_doc)
+    expect_problem(exc, doctrine, "armament_levels", "duplicate key")
+
+
+def test_duplicate_key_in_batch_spec(tmp_path: Path) -> None:
+    from pkplanner.batch_spec import load_spec
+    f = tmp_path / "spec.yaml"
+    f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\n"
+                 "pareto: {points: 3, points: 5}\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_spec(f)
+    expect_problem(exc, f, "pareto.points", "duplicate key", "line 4")
+
+
+def test_merge_keys_may_be_overridden(two_zones_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "merge.yaml"
+    f.write_text(f"extends: {two_zones_path}\nx-defaults: &z {{line_km: 5, area_km2: 9}}\n"
+                 "zones:\n  - {id: north, <<: *z, line_km: 7}\n", encoding="utf-8")
+    data = S.read_yaml(f)
+    assert data["zones"] == [{"id": "north", "line_km": 7, "area_km2": 9}]
+
+
+# --------------------------------------------------------------------------- yes/no numbers
+
+
+@pytest.mark.parametrize("path", [
+    "rules.max_share",                              # a number field of a block
+    "zones.north.line_km",                          # ... of a list entry
+    "zones.north.location.lat",                     # ... of a nested block
+    "unit_types.observer_team.capabilities.presence",   # a dict value
+    "acceptability.contributors.AM.AAA",            # a dict of dicts
+])
+def test_yes_no_where_a_number_is_expected(two_zones_path: Path, path: str) -> None:
+    with pytest.raises(InputError) as exc:
+        S.load_resolved(two_zones_path, None, [f"{path}=yes"])
+    expect_problem(exc, two_zones_path, path, "yes/no", "number")
+
+
+def test_yes_no_where_yes_no_is_expected(two_zones_path: Path) -> None:
+    rs = S.load_resolved(two_zones_path, None, ["zones.north.required=no",
+                                                "rules.soft_requirements=yes"])
+    assert rs.scenario.zones[0].required is False and rs.scenario.rules.soft_requirements
+
+
+def test_yes_no_numbers_in_batch_spec(tmp_path: Path) -> None:
+    from pkplanner.batch_spec import load_spec
+    f = tmp_path / "spec.yaml"
+    f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\ngap: no\n"
+                 "monte_carlo:\n  samples: 2\n  vary:\n    zones.*.threat:\n"
+                 "      {dist: choice, values: [1, 2], weights: [yes, 1]}\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_spec(f)
+    expect_problem(exc, f, "gap", "yes/no")
+    expect_problem(exc, f, "monte_carlo.vary.zones.*.threat.weights.0", "yes/no")
+
+
+def test_batch_spec_gap_above_1(tmp_path: Path) -> None:
+    from pkplanner.batch_spec import load_spec
+    f = tmp_path / "spec.yaml"
+    f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\ngap: 5\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_spec(f)
+    expect_problem(exc, f, "gap", "above 1")

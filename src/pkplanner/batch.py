@@ -1,4 +1,4 @@
-"""Batch solves (contracts.md §4): grids, Pareto fronts and Monte Carlo samples.
+"""Batch solves (docs/batch-spec.md): grids, Pareto fronts and Monte Carlo samples.
 
 `run_batch(spec, out_dir, workers, scheduler)` plans every run of a spec, skips the
 runs already in DIR/results.duckdb, solves the rest on local worker processes
@@ -397,6 +397,8 @@ def _solve_one(run: Run, task: Task, reuse: Any) -> dict[str, Any]:
         with deadline(task.timeout):
             rs = resolve(load(run.file, set_args(run.overrides)), run.option)
             outcome, mode = reuse.solve(rs, run.objective)
+            if outcome.error:
+                return error_result(run, outcome.error, time.perf_counter() - t0)
             doc = solution_document(
                 rs, outcome.data, outcome.plan, objective=outcome.objective,
                 objective_value=outcome.objective_value, status=outcome.status,
@@ -477,7 +479,7 @@ def error_result(run: Run, message: str, seconds: float) -> dict[str, Any]:
 
 
 def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str) -> dict[str, Any]:
-    """The store rows of one solved run, from its solution document (contracts.md §3)."""
+    """The store rows of one solved run, from its solution document (docs/solution-file.md)."""
     ok = doc["status"] in FEASIBLE and bool(doc["zones"])
     acc = {p: float(v) for p, v in doc["acceptability"].items()}
     value = doc["objective"]["value"]

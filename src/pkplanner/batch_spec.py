@@ -1,4 +1,4 @@
-"""The batch spec (contracts.md §4): what to run, validated like a scenario file.
+"""The batch spec (docs/batch-spec.md): what to run, validated like a scenario file.
 
 A spec names scenarios, planning options, objectives, a grid of `--set`-style
 overrides, an optional Pareto front and optional Monte Carlo samples. Unknown keys
@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pkplanner.errors import InputError, Problem
 from pkplanner.scenario import read_yaml
+from pkplanner.schema import no_bool_numbers
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 Relative = bool | Literal["factor"]
@@ -42,7 +43,18 @@ DIST_NAMES = ("normal", "uniform", "choice")
 
 
 class _Strict(BaseModel):
+    """Base of every block: an unknown key is an error, so a misspelt key never silently
+    changes what a batch runs."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    _no_bool_numbers = model_validator(mode="wrap")(no_bool_numbers)
+
+
+_RELATIVE = ("true: add the draw to the scenario's value; factor: multiply the scenario's value "
+             "by it; false: the draw is the value.")
+_CLIP = ("[low, high] bounds of the result (an integer in the scenario stays an integer); "
+         "null (default): no bounds.")
 
 
 def _check_clip(clip: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -52,11 +64,16 @@ def _check_clip(clip: tuple[float, float] | None) -> tuple[float, float] | None:
 
 
 class Normal(_Strict):
-    dist: Literal["normal"]
-    sd: Annotated[float, Field(ge=0.0)]
-    mean: float | None = None
-    relative: Relative = True
-    clip: tuple[float, float] | None = None
+    """A normal draw: by default a change added to the scenario's value (e.g. sd 0.1 on a
+    score), since most uncertain inputs are best guesses with an error around them."""
+
+    dist: Literal["normal"] = Field(description="The distribution: normal.")
+    sd: Annotated[float, Field(ge=0.0)] = Field(description="Standard deviation (0 or more).")
+    mean: float | None = Field(
+        None, description="Mean; null (default): 0 when relative is true, 1 when relative is "
+                          "factor. Required when relative is false.")
+    relative: Relative = Field(True, description=_RELATIVE + " Default true.")
+    clip: tuple[float, float] | None = Field(None, description=_CLIP)
 
     _clip = field_validator("clip")(_check_clip)
 
@@ -68,11 +85,13 @@ class Normal(_Strict):
 
 
 class Uniform(_Strict):
-    dist: Literal["uniform"]
-    low: float
-    high: float
-    relative: Relative = False
-    clip: tuple[float, float] | None = None
+    """A uniform draw between two bounds, for inputs known only as a range."""
+
+    dist: Literal["uniform"] = Field(description="The distribution: uniform.")
+    low: float = Field(description="Lower end of the range.")
+    high: float = Field(description="Upper end of the range (not below low).")
+    relative: Relative = Field(False, description=_RELATIVE + " Default false.")
+    clip: tuple[float, float] | None = Field(None, description=_CLIP)
 
     _clip = field_validator("clip")(_check_clip)
 
@@ -84,11 +103,16 @@ class Uniform(_Strict):
 
 
 class Choice(_Strict):
-    dist: Literal["choice"]
-    values: Annotated[list[Any], Field(min_length=1)]
-    weights: list[Annotated[float, Field(ge=0.0)]] | None = None
-    relative: Relative = False
-    clip: tuple[float, float] | None = None
+    """A pick from listed values, for discrete inputs (a threat level, a road class)."""
+
+    dist: Literal["choice"] = Field(description="The distribution: choice.")
+    values: Annotated[list[Any], Field(min_length=1)] = Field(
+        description="Values to pick from (at least one; numbers when relative or clipped).")
+    weights: list[Annotated[float, Field(ge=0.0)]] | None = Field(
+        None, description="Weight of each value, one per value (0 or more, not all 0); null "
+                          "(default): equal weights.")
+    relative: Relative = Field(False, description=_RELATIVE + " Default false.")
+    clip: tuple[float, float] | None = Field(None, description=_CLIP)
 
     _clip = field_validator("clip")(_check_clip)
 
@@ -109,14 +133,31 @@ Distribution = Annotated[Normal | Uniform | Choice, Field(discriminator="dist")]
 
 
 class Pareto(_Strict):
-    axis: Literal["acceptability_floor", "budget_per_month"] = "acceptability_floor"
-    points: Annotated[int, Field(ge=2, le=10_000)]
+    """A trade-off front between cost and acceptability, traced by the epsilon-constraint
+    method: one run per point, on the model already built."""
+
+    axis: Literal["acceptability_floor", "budget_per_month"] = Field(
+        "acceptability_floor",
+        description="acceptability_floor (default): least cost at evenly spaced common floors "
+                    "on every party's acceptability, from 0 to the best reachable; "
+                    "budget_per_month: best acceptability at evenly spaced budgets, from the "
+                    "least cost to the cost of the most acceptable plan.")
+    points: Annotated[int, Field(ge=2, le=10_000)] = Field(
+        description="Points on the front, ends included (2 to 10,000).")
 
 
 class MonteCarlo(_Strict):
-    samples: Annotated[int, Field(ge=1, le=1_000_000)]
-    seed: Annotated[int, Field(ge=0)] = 0
-    vary: Annotated[dict[str, Distribution], Field(min_length=1)]
+    """Samples of uncertain inputs, to see how often and how much a plan changes."""
+
+    samples: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        description="Number of samples (1 to 1,000,000); each is one run per scenario, "
+                    "option, objective and grid point.")
+    seed: Annotated[int, Field(ge=0)] = Field(
+        0, description="Seed of the draws (0 or more, default 0); sample i draws the same "
+                       "values whatever else the spec holds.")
+    vary: Annotated[dict[str, Distribution], Field(min_length=1)] = Field(
+        description="Dotted scenario path (a `*` segment matches every key, or every id in a "
+                    "list) -> distribution its value is drawn from.")
 
     @field_validator("vary")
     @classmethod
@@ -127,18 +168,41 @@ class MonteCarlo(_Strict):
 
 
 class BatchSpec(_Strict):
-    schema_version: Literal[1]
-    name: Slug
-    description: str = ""
-    scenarios: Annotated[list[str], Field(min_length=1)]
-    options: Annotated[list[str], Field(min_length=1)] | None = None
-    objectives: Annotated[list[Objective], Field(min_length=1)] | None = None
-    time_limit: Annotated[float, Field(gt=0)] | None = 60.0
-    gap: Annotated[float, Field(ge=0.0)] = 0.001
-    run_timeout: Annotated[float, Field(gt=0)] | None = None
-    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
-    pareto: Pareto | None = None
-    monte_carlo: MonteCarlo | None = None
+    """Many solves from one file (`schema_version: 1`): every scenario x option x objective
+    x grid point, plus Pareto points and Monte Carlo samples, stored for analysis."""
+
+    schema_version: Literal[1] = Field(description="Version of the spec format; must be 1.")
+    name: Slug = Field(description="Slug naming the batch (shown in the report).")
+    description: str = Field("", description="Free text shown in the batch report.")
+    scenarios: Annotated[list[str], Field(min_length=1)] = Field(
+        description="Scenario files, paths relative to this spec file (at least one, no "
+                    "repeats).")
+    options: Annotated[list[str], Field(min_length=1)] | None = Field(
+        None, description="Planning option ids to run for every scenario (no repeats); null "
+                          "(default): each scenario's own planning_option.")
+    objectives: Annotated[list[Objective], Field(min_length=1)] | None = Field(
+        None, description="Objectives to run (cost, acceptability, coverage; no repeats); "
+                          "null (default): each scenario's own objective.")
+    time_limit: Annotated[float, Field(gt=0)] | None = Field(
+        60.0, description="Seconds HiGHS may spend on each solve of a run (the acceptability "
+                          "objective solves several times); null: no limit. Default 60.")
+    gap: Annotated[float, Field(ge=0.0)] = Field(
+        0.001, description="Relative MIP gap at which a solve counts as optimal; default "
+                           "0.001.")
+    run_timeout: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Wall-clock seconds one run may take before it is stored as an "
+                          "error; null (default): 1.5 x time_limit x the solves the objective "
+                          "needs (2, or 42 for acceptability) + 60, none without time_limit.")
+    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Dotted `--set` path (no wildcards) -> values to try; every combination "
+                    "is run. Empty (default): one run without overrides.")
+    pareto: Pareto | None = Field(
+        None, description="A Pareto front for every scenario, option and grid point; null "
+                          "(default): none.")
+    monte_carlo: MonteCarlo | None = Field(
+        None, description="Monte Carlo samples for every scenario, option and grid point; "
+                          "null (default): none.")
 
     @field_validator("grid")
     @classmethod
@@ -154,6 +218,13 @@ class BatchSpec(_Strict):
             dup = sorted({x for x in v if v.count(x) > 1})
             if dup:
                 raise ValueError(f"listed more than once: {', '.join(dup)}")
+        return v
+
+    @field_validator("gap")
+    @classmethod
+    def _gap_is_a_fraction(cls, v: float) -> float:
+        if v > 1:
+            raise ValueError(f"{v} is above 1 (a relative gap: 0.01 is 1%)")
         return v
 
     def grid_points(self) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The `pkplanner` command line (contracts.md §2).
+"""The `pkplanner` command line (README.md, Commands).
 
 A thin layer: each command loads, calls the package and prints. One error formatter:
 bad input prints `error: FILE: path: problem` lines and exits 2; never a traceback
@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pkplanner import __version__
 from pkplanner import highs as hs
-from pkplanner.errors import InputError
-from pkplanner.explain import explain as explain_conflicts
+from pkplanner.errors import InputError, one_line
+from pkplanner.explain import SUGGESTIONS, explanation
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
-from pkplanner.results import write_atomic, write_solution
-from pkplanner.scenario import ResolvedScenario, load, load_resolved, resolve
+from pkplanner.results import check_writable, write_atomic, write_solution
+from pkplanner.scenario import ResolvedScenario, load, load_resolved, read_yaml, resolve
 from pkplanner.sensitivity import sensitivity
 from pkplanner.solve import Outcome, build, document, solve
 from pkplanner.verify import load_solution, verify, verify_file
@@ -31,6 +38,19 @@ EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3,
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan the composition of a multinational peacekeeping force.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"pkplanner {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print the version and exit")] = False) -> None:
+    """Plan the composition of a multinational peacekeeping force."""
 out_console = Console(soft_wrap=True, markup=False, highlight=False)  # scenario text is data
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
@@ -51,6 +71,16 @@ def settings(time_limit: float | None, gap: float, threads: int, racers: int = 1
              seed: int = 0) -> hs.SolverSettings:
     return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads,
                              racers=racers, seed=seed)
+
+
+def check_limits(time_limit: float, gap: float) -> None:
+    """A time limit of 0 or less would stop every solve at once and a gap outside [0, 1]
+    means nothing: slips to report before any work, not settings to pass to HiGHS."""
+    if not time_limit > 0:         # NaN too
+        raise InputError.one("--time-limit", "", f"must be more than 0 seconds, not {time_limit:g}")
+    if not 0 <= gap <= 1:
+        raise InputError.one("--gap", "", f"must be between 0 and 1 (a relative gap: 0.01 is "
+                             f"1%), not {gap:g}")
 
 
 @app.command()
@@ -93,9 +123,11 @@ def solve_cmd(
     objective: Annotated[str | None, typer.Option(
         help="cost | acceptability | coverage (default: the scenario's)")] = None,
     set_: SetOpt = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="seconds for the whole command: solve, explanation of an "
+        "infeasible case, --sensitivity")] = 60.0,
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
-    threads: Annotated[int, typer.Option(help="HiGHS threads")] = 1,
+    threads: Annotated[int, typer.Option(help="HiGHS threads", min=1, max=64)] = 1,
     racers: RacersOpt = 1,
     seed: SeedOpt = 0,
     out: OutOpt = None,
@@ -104,24 +136,76 @@ def solve_cmd(
 ) -> None:
     """Solve one planning option; write solution.json and print a summary."""
     check_objective(objective, ("cost", "acceptability", "coverage"))
+    check_limits(time_limit, gap)
+    if out is not None:
+        check_writable(out)                    # before the work, not after it
+    end = deadline_for(time_limit)
     rs = load_resolved(scenario, option, set_)
-    outcome = solve(rs, objective, settings(time_limit, gap, threads, racers, seed))
-    doc = document(rs, outcome, threads)
-    if with_sensitivity and outcome.plan is not None:
-        doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
-                                         settings(time_limit, gap, threads, racers, seed))
     folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
+    if out is None:
+        check_writable(folder)
+    with working(f"solving {rs.scenario.name} option {rs.option.id}", end):
+        outcome = solve(rs, objective, settings(left(end), gap, threads, racers, seed))
+        doc = document(rs, outcome, threads, deadline=end)
+        if with_sensitivity and outcome.plan is not None:
+            doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
+                                             settings(left(end), gap, threads, racers, seed),
+                                             deadline=end)
     verdict = [str(v) for v in verify(rs, doc)]
     write_solution(folder / "solution.json", doc)
     write_report(folder, rs, doc, verdict)
     write_xlsx(folder / "solution.xlsx", rs, doc)
     print_summary(rs, outcome, doc)
-    print_verdict(verdict)
+    print_verdict(verdict, outcome.plan is not None)
     out_console.print(f"wrote {folder}/solution.json, report.md, report.html, solution.xlsx")
+    if outcome.error:
+        print(f"error: {outcome.error}", file=sys.stderr)
     raise typer.Exit(EXIT_CHECK if verdict else exit_code(outcome.status))
 
 
-def print_verdict(verdict: list[str]) -> None:
+def deadline_for(time_limit: float) -> float:
+    """When the solving must stop for the whole command to end within `time_limit`: what
+    follows the solves (verifying, writing the reports) gets a tenth, at most 1.5 s."""
+    return time.monotonic() + time_limit - min(1.5, 0.1 * time_limit)
+
+
+def left(end: float) -> float:
+    """Seconds left until `end` (time.monotonic()); a sliver at least, so HiGHS still runs."""
+    return max(0.01, end - time.monotonic())
+
+
+@contextmanager
+def working(label: str, end: float) -> Iterator[None]:
+    """A progress bar on the terminal (stderr) against the command's time limit, as the app
+    shows one; nothing when stderr is not a terminal (pipes, CI, tests)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    total = max(end - time.monotonic(), 0.01)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TimeElapsedColumn(), TextColumn(f"of {total:.0f} s"), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.25):
+                bar.update(task, completed=min(total, total - (end - time.monotonic())))
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
+
+
+def print_verdict(verdict: list[str], has_plan: bool = True) -> None:
+    if not has_plan and not verdict:
+        out_console.print("verifier: no plan to verify")
+        return
     if not verdict:
         out_console.print("verifier: every constraint family holds")
         return
@@ -137,8 +221,8 @@ def check_objective(objective: str | None, allowed: tuple[str, ...]) -> None:
 
 
 def exit_code(status: str) -> int:
-    return {"optimal": EXIT_OK, "feasible": EXIT_OK, "infeasible": EXIT_INFEASIBLE}.get(
-        status, EXIT_NO_SOLUTION)
+    return {"optimal": EXIT_OK, "feasible": EXIT_OK, "infeasible": EXIT_INFEASIBLE,
+            "error": EXIT_CHECK}.get(status, EXIT_NO_SOLUTION)
 
 
 def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -> None:
@@ -147,7 +231,11 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
                       f"objective {outcome.objective}")
     if outcome.plan is None:
         out_console.print(f"status: {outcome.status} after {outcome.seconds:.2f} s")
-        print_conflicts(doc["conflicts"])
+        if outcome.status == "no_solution" and outcome.bound is not None:
+            out_console.print(f"best bound proved: {outcome.bound:,.6g} (no plan of the "
+                              f"{outcome.objective} objective can do better)")
+        ex = doc.get("explanation") or {}
+        print_conflicts(doc["conflicts"], ex.get("complete", True), ex.get("note", ""))
         return
     zt = Table(title="Zones")
     for col in ("zone", "mandate", "armament", "personnel", "lead"):
@@ -169,6 +257,11 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     out_console.print(f"acceptability: {acc}" + (f" (floors {floors})" if floors else ""))
     t = doc["totals"]
     gap = f"{outcome.gap:.4%}" if outcome.gap is not None else "n/a"
+    last = (doc.get("iterations") or [{}])[-1]
+    if last.get("stopped") and last.get("bracket"):
+        lo, hi = last["bracket"]
+        out_console.print(f"time limit reached: best common acceptability floor found {lo:.3f}"
+                          f" (the best possible lies in [{lo:.3f}, {hi:.3f}])")
     out_console.print(f"total: {t['personnel']} personnel, {t['cost_per_month']:,.0f} per month,"
                       f" {t['contributors']} contributors")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
@@ -191,19 +284,30 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
 def options(
     scenario: ScenarioArg,
     set_: SetOpt = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per option")] = 60.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="seconds for the whole command (shared by the options)")] = 60.0,
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     racers: RacersOpt = 1,
     seed: SeedOpt = 0,
     out: OutOpt = None,
 ) -> None:
     """Solve every planning option and print them side by side."""
+    check_limits(time_limit, gap)
+    if out is not None:
+        check_writable(out)                    # before the work, not after it
+    end = deadline_for(time_limit)
     loaded = load(scenario, set_)
+    folder = out or Path("out") / f"{loaded.scenario.name}-options"
+    if out is None:
+        check_writable(folder)
     rows = []
-    for opt in loaded.scenario.planning_options:
-        rs = resolve(loaded, opt.id)
-        outcome = solve(rs, None, settings(time_limit, gap, 1, racers, seed))
-        rows.append((opt, outcome, document(rs, outcome)))
+    todo = loaded.scenario.planning_options
+    with working(f"solving {len(todo)} planning options", end):
+        for i, opt in enumerate(todo):
+            rs = resolve(loaded, opt.id)
+            share = time.monotonic() + left(end) / (len(todo) - i)   # an equal share of the rest
+            outcome = solve(rs, None, settings(left(share), gap, 1, racers, seed))
+            rows.append((opt, outcome, document(rs, outcome, deadline=share)))
     table = Table(title=f"{loaded.scenario.name}: planning options")
     table.add_column("")
     for opt, _, _ in rows:
@@ -228,7 +332,6 @@ def options(
     line("zones deployed", lambda o, d: str(sum(z["deployed"] for z in d["zones"])))
     line("gap / seconds", lambda o, d: f"{(o.gap or 0):.2%} / {o.seconds:.1f}")
     out_console.print(table)
-    folder = out or Path("out") / f"{loaded.scenario.name}-options"
     for opt, _, doc in rows:
         write_solution(folder / f"solution-{opt.id}.json", doc)
     write_comparison(folder, [(opt.id, opt.name, doc) for opt, _, doc in rows])
@@ -244,27 +347,56 @@ def armament_profile(doc: dict[str, Any]) -> str:
 
 
 @app.command()
-def explain(scenario: ScenarioArg, option: OptionOpt = None, set_: SetOpt = None) -> None:
+def explain(
+    scenario: ScenarioArg,
+    option: OptionOpt = None,
+    set_: SetOpt = None,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="seconds for the whole explanation; when they run out, what "
+                             "is known so far is printed")] = 60.0,
+) -> None:
     """For an infeasible case, print the rules that conflict."""
+    check_limits(time_limit, 0.0)
+    deadline = time.monotonic() + time_limit
     rs = load_resolved(scenario, option, set_)
-    conflicts = explain_conflicts(rs)
-    if not conflicts:
-        out_console.print("a plan exists (or none was proven impossible in the time limit): "
-                          "no conflicting rules")
-        return
-    print_conflicts([c.as_dict() for c in conflicts])
+    with working(f"explaining {rs.scenario.name} option {rs.option.id}", deadline):
+        ex = explanation(rs, deadline=deadline, time_limit=min(20.0, time_limit))
+    if not ex.conflicts:
+        out_console.print(ex.note or "no conflicting rules")
+        raise typer.Exit(EXIT_OK if ex.complete else EXIT_NO_SOLUTION)
+    print_conflicts([c.as_dict() for c in ex.conflicts], ex.complete, ex.note)
     raise typer.Exit(EXIT_INFEASIBLE)
 
 
-def print_conflicts(conflicts: list[dict[str, str]]) -> None:
+def print_conflicts(conflicts: list[dict[str, Any]], complete: bool = True,
+                    note: str = "") -> None:
+    """Says only what the explanation checked: per rule whether dropping it alone (every
+    other rule kept) restores a plan, and relaxations that were tested at the value shown."""
     if not conflicts:
         return
-    out_console.print("No force satisfies these rules together "
-                      "(dropping any one of them restores a plan):")
+    out_console.print("No force satisfies all the rules; these take part in the conflict:")
+    checked = []
     for c in conflicts:
         out_console.print(f"  - {c['rule']}: {c['detail']}")
-        if c.get("relaxation"):
-            out_console.print(f"      smallest relaxation: {c['relaxation']}")
+        if c.get("alone") is True:
+            out_console.print("      dropping this rule alone restores a plan")
+        elif c.get("alone") is False:
+            out_console.print("      dropping this rule alone does not restore a plan")
+        relax = c.get("relaxation") or ""
+        if relax in SUGGESTIONS:
+            out_console.print(f"      suggestion: {relax}")
+        elif relax:
+            out_console.print(f"      smallest relaxation: {relax}")
+            checked.append(relax)
+    if all(c.get("alone") is False for c in conflicts):
+        out_console.print("These rules conflict together: no one of them, dropped alone, "
+                          "restores a plan; relaxations checked: "
+                          + ("; ".join(checked) if checked else "none"))
+    if not complete:
+        out_console.print("Incomplete: the rules shown so far conflict; the search stopped "
+                          "at the time limit.")
+    if note and complete:
+        out_console.print(f"note: {note}")
 
 
 @app.command("verify")
@@ -281,19 +413,50 @@ def verify_cmd(
     out_console.print(f"ok: every constraint family holds for {solution}")
 
 
+@app.command("scenarios")
+def scenarios_cmd() -> None:
+    """List the shipped scenarios; solve one by name (`pkplanner solve two_zones`)."""
+    from pkplanner.resources import SHIPPED, shipped_scenarios
+    table = Table(title="Shipped scenarios (name, or pkplanner:name in extends:)")
+    for col in ("name", "kind", "title"):
+        table.add_column(col)
+    for s in shipped_scenarios():
+        table.add_row(s.name, s.kind, str(read_yaml(s.path).get("title", "")))
+    out_console.print(table)
+    out_console.print(f"in {shipped_scenarios()[0].path.parent}")
+    out_console.print(f"e.g. pkplanner solve {SHIPPED}two_zones --out out/two_zones")
+
+
+@app.command()
+def doctor() -> None:
+    """Check this installation: versions, shipped files, a tiny solve, the browser tests."""
+    from pkplanner.doctor import checkup
+    lines, problems = checkup()
+    for line in lines:
+        out_console.print(line)
+    if problems:
+        out_console.print(f"{len(problems)} problem(s):")
+        for p in problems:
+            out_console.print(f"  - {p}")
+        raise typer.Exit(EXIT_CHECK)
+    out_console.print("ok: pkplanner is ready")
+
+
 @app.command()
 def report(
     solution: Annotated[Path, typer.Argument(help="solution.json")],
     out: OutOpt = None,
 ) -> None:
     """Rebuild report.md, report.html and solution.xlsx from a solution file."""
-    doc = load_solution(solution)
-    rs = resolved_for(doc)
-    verdict = [str(v) for v in verify(rs, doc)]
     folder = out or solution.parent
+    check_writable(folder)
+    doc = load_solution(solution)
+    rs = resolved_for(doc, label=str(solution))
+    verdict = [str(v) for v in verify(rs, doc)]
     write_report(folder, rs, doc, verdict)
     write_xlsx(folder / "solution.xlsx", rs, doc)
-    print_verdict(verdict)
+    print_verdict(verdict, bool(doc.get("zones")) and doc.get("status") in ("optimal",
+                                                                             "feasible"))
     out_console.print(f"wrote {folder}/report.md, report.html, solution.xlsx")
     raise typer.Exit(EXIT_CHECK if verdict else EXIT_OK)
 
@@ -308,6 +471,9 @@ def export(
 ) -> None:
     """Write the MILP as MPS with readable row and column names."""
     check_objective(objective, ("cost", "coverage"))
+    if mps.is_dir():
+        raise InputError.one(str(mps), "", "cannot write here: is a folder; give a file name")
+    check_writable(mps.parent, str(mps))
     rs = load_resolved(scenario, option, set_)
     _, m, _ = build(rs, objective or rs.scenario.objective)
     mps.parent.mkdir(parents=True, exist_ok=True)
@@ -320,7 +486,7 @@ def export(
 
 @app.command("batch")
 def batch_cmd(
-    spec: Annotated[Path, typer.Argument(help="batch spec YAML (contracts.md §4)")],
+    spec: Annotated[Path, typer.Argument(help="batch spec YAML (docs/batch-spec.md)")],
     out: Annotated[Path, typer.Option("--out", help="output folder (created); re-running "
                                       "the same command resumes")],
     workers: Annotated[int | None, typer.Option(
@@ -334,6 +500,7 @@ def batch_cmd(
 ) -> None:
     """Many solves: grid sweeps, Pareto fronts, Monte Carlo; results in DIR/results.duckdb."""
     from pkplanner.batch import BatchAborted, run_batch
+    check_writable(out)
     try:
         summary = run_batch(spec, out, workers, scheduler, retry_errors=retry_errors)
     except BatchAborted as e:
@@ -346,16 +513,98 @@ def batch_cmd(
 
 
 @app.command("app")
-def app_cmd(port: Annotated[int, typer.Option(help="port")] = 8501) -> None:
+def app_cmd(
+    port: Annotated[int, typer.Option(help="port", min=1, max=65535)] = 8501,
+    address: Annotated[str, typer.Option(
+        help="address to listen on; 0.0.0.0 serves other machines too")] = "127.0.0.1",
+) -> None:
     """Start the Streamlit planner app."""
-    import subprocess
-    path = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    from pkplanner.resources import app_script
+    path = app_script()
     if not path.exists():
-        raise InputError.one(str(path), "", "the app is not installed next to the package")
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(path),
-                                      "--server.port", str(port),
-                                      "--server.maxUploadSize", "1",
-                                      "--browser.gatherUsageStats", "false"]))
+        raise InputError.one(str(path), "", "the app is missing from this installation "
+                             "(pkplanner doctor checks it)")
+    raise typer.Exit(run_child([sys.executable, "-m", "streamlit", "run", str(path),
+                                "--server.port", str(port), "--server.address", address,
+                                "--server.headless", "true",      # no e-mail prompt
+                                "--server.maxUploadSize", "1",
+                                "--browser.gatherUsageStats", "false"]))
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def run_child(cmd: list[str], grace: float = 10.0) -> int:
+    """Run CMD until it ends; stopping pkplanner stops it too.
+
+    A server left behind would hold the port, with nobody to stop it. So SIGTERM, SIGINT
+    and SIGHUP are passed on, the child gets GRACE seconds, then it is killed (at once on
+    a second signal). Returns the child's exit code, or 128 + the signal when stopped."""
+    import subprocess
+
+    proc: subprocess.Popen[bytes] | None = None
+    stopped: list[int] = []
+    timers: list[threading.Timer] = []
+
+    def pass_on(child: subprocess.Popen[bytes], signum: int) -> None:
+        child.send_signal(signum)
+        timer = threading.Timer(grace, child.kill)
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
+
+    def stop(signum: int, frame: object) -> None:
+        if stopped:
+            if proc is not None:
+                proc.kill()                 # asked twice: no more waiting
+            return
+        stopped.append(signum)
+        if proc is not None:
+            pass_on(proc, signum)
+
+    old = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        proc = subprocess.Popen(cmd)
+        if stopped and not timers:          # the signal came while it was starting
+            pass_on(proc, stopped[0])
+        rc = proc.wait()
+    finally:
+        for timer in timers:
+            timer.cancel()
+        if proc is not None and proc.poll() is None:     # an error of ours: no orphan
+            proc.kill()
+            proc.wait()
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return 128 + stopped[0] if stopped else rc
+
+
+@app.command("schema")
+def schema_cmd(
+    name: Annotated[str, typer.Argument(help="scenario | batch | solution")],
+) -> None:
+    """Print the JSON Schema of a scenario file, a batch spec or solution.json."""
+    from pkplanner.batch_spec import BatchSpec
+    from pkplanner.schema import Scenario
+    from pkplanner.solution_schema import SolutionFile
+    models: dict[str, Any] = {"scenario": Scenario, "batch": BatchSpec, "solution": SolutionFile}
+    if name not in models:
+        raise InputError.one("schema", "", f"unknown schema '{name}' ({', '.join(models)})")
+    print(json.dumps(models[name].model_json_schema(), indent=2, ensure_ascii=False))
+
+
+def usage_line(e: typer.TyperException) -> str:
+    """A usage error as one line, like every other input error (typer's own rendering is
+    usage, a hint and the error over four lines): `error: --option: problem`, or the
+    problem and where to find help."""
+    param = getattr(e, "param", None)
+    opts = getattr(param, "opts", None)
+    if (isinstance(e, typer.BadParameter) and e.message and opts
+            and getattr(param, "param_type_name", "") == "option"):
+        return one_line(f"error: {opts[0]}: {e.message}")
+    ctx = getattr(e, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return one_line(f"error: {e.format_message()}{hint}")
 
 
 def main() -> None:
@@ -371,9 +620,12 @@ def main() -> None:
     except typer.Abort:
         sys.exit(130)
     except typer.TyperException as e:  # usage errors: missing argument, bad option value
-        show = getattr(e, "show", None)
-        if show is not None:
-            show()
+        if type(e).__name__ == "NoArgsIsHelpError":      # `pkplanner` alone: the help
+            show = getattr(e, "show", None)
+            if show is not None:
+                show()
+        else:
+            print(usage_line(e), file=sys.stderr)
         sys.exit(EXIT_INPUT)
     except Exception as e:
         if os.environ.get("PKPLANNER_DEBUG"):

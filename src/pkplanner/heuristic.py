@@ -22,7 +22,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from pkplanner.highs import quiet_highs
+from pkplanner.highs import check, configure, quiet_highs, run_checked
 
 if TYPE_CHECKING:
     from pkplanner.highs import _Race
@@ -46,7 +46,7 @@ def small_unit_columns(model: pyo.ConcreteModel, column: Callable[[Any], int | N
 
 def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | None],
                       lp: highspy.HighsLp, seed: int, budget: float, gap: float,
-                      race: _Race) -> tuple[float, np.ndarray] | None:
+                      race: _Race, threads: int = 1) -> tuple[float, np.ndarray] | None:
     """(objective, column values) of a plan, or None if none was found in `budget`."""
     t0 = time.perf_counter()
     small, big = small_unit_columns(model, column)
@@ -55,31 +55,33 @@ def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | No
     n = lp.num_col_
     idx = np.arange(n, dtype=np.int32)
     integrality = np.array(lp.integrality_, dtype=np.uint8)
-    work = quiet_highs(lp, seed)
+    work = quiet_highs(lp, seed, threads)
     work.HandleUserInterrupt = True
     # only the contributors the LP relaxation uses: the big-unit MIP is then several times
     # faster and still reaches the LP bound (karabakh_2020 C: 0.7-1.4 s against 2-8 s)
-    work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8))
-    unused = _run(work, race, 0.2 * budget) and _unused_contributors(
+    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
+          "changeColsIntegrality")
+    unused = _run(work, race, 0.2 * budget, threads) and _unused_contributors(
         model, column, np.array(work.getSolution().col_value))
     relaxed = integrality.copy()
     relaxed[small] = 0
-    work.changeColsIntegrality(n, idx, relaxed)
-    work.setOptionValue("mip_rel_gap", max(gap, 1e-2))
+    check(work, work.changeColsIntegrality(n, idx, relaxed), "changeColsIntegrality")
+    configure(work, {"mip_rel_gap": max(gap, 1e-2)})
     if unused:
         work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
                               np.zeros(len(unused)), np.zeros(len(unused)))
-        if not _run(work, race, 0.5 * budget):       # too narrow: all contributors again
+        if not _run(work, race, 0.5 * budget, threads):       # too narrow: all contributors again
             work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
                                   np.zeros(len(unused)), np.ones(len(unused)))
             unused = []
-    if not unused and not _run(work, race, 0.7 * budget - (time.perf_counter() - t0)):
+    if not unused and not _run(work, race, 0.7 * budget - (time.perf_counter() - t0),
+                               threads):
         return None
     placed = np.round(np.array(work.getSolution().col_value)[big])
     work.changeColsBounds(len(big), np.array(big, dtype=np.int32), placed, placed)
-    work.changeColsIntegrality(n, idx, integrality)
-    work.setOptionValue("mip_rel_gap", gap)
-    if not _run(work, race, budget - (time.perf_counter() - t0)):
+    check(work, work.changeColsIntegrality(n, idx, integrality), "changeColsIntegrality")
+    configure(work, {"mip_rel_gap": gap})
+    if not _run(work, race, budget - (time.perf_counter() - t0), threads):
         return None
     obj = float(work.getInfo().objective_function_value)
     log.debug("units-first start %.6g in %.2fs", obj, time.perf_counter() - t0)
@@ -97,13 +99,13 @@ def _unused_contributors(model: pyo.ConcreteModel, column: Callable[[Any], int |
     return out
 
 
-def _run(work: highspy.Highs, race: _Race, seconds: float) -> bool:
+def _run(work: highspy.Highs, race: _Race, seconds: float, threads: int) -> bool:
     """Run `work` within `seconds` unless the race is over; did it find a plan?"""
     if seconds <= 0.05 or not race.enter(work):
         return False
     try:
-        work.setOptionValue("time_limit", float(seconds))
-        work.run()
+        configure(work, {"time_limit": float(seconds)})
+        run_checked(work, threads)
     finally:
         race.leave(work)
     return bool(work.getInfo().primal_solution_status == 2)

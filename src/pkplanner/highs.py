@@ -9,13 +9,26 @@ also lets several seeds race on their own copies of the model (`racers`), which
 performance.md recommends against HiGHS's large run-to-run variance.
 
 The wrapper never raises on infeasible or time-limited runs, and it reports incumbent,
-bound and gap honestly: a time-limited plan is never "optimal".
+bound and gap honestly: a time-limited plan is never "optimal". It does raise
+`SolverError` when HiGHS refuses a call (a model it cannot take, an option it rejects, a
+run that returns an error): that is not "no plan", because no search happened.
+
+Threads: HiGHS keeps one task scheduler per process, sized by the first run; from 1.16 a
+later run asking for another `threads` value fails ("the scheduler has already been
+initialized"). Every HiGHS object pkplanner makes is therefore configured here, and a run
+that asks for another thread count than the scheduler has resets it first (solves are
+serialised by SOLVER_LOCK, so no other run is using it then).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import threading
 import time
+import weakref
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +54,10 @@ class SolverSettings:
     deadline: float | None = None   # time.monotonic() by which every solve must be done
                                     # (batch runs: a per-run budget that HiGHS enforces
                                     # itself, so it holds in Dask's worker threads too)
+
+
+class SolverError(Exception):
+    """HiGHS refused a call or a run failed: the solve did not happen as asked."""
 
 
 class DeadlinePassed(Exception):
@@ -78,14 +95,84 @@ def relative_gap(obj: float | None, bound: float | None) -> float | None:
     return abs(obj - bound) / max(abs(obj), 1e-10)
 
 
-def quiet_highs(lp: highspy.HighsLp | None = None, seed: int = 0) -> highspy.Highs:
+_scheduler_threads: int | None = None      # what the process's HiGHS scheduler was sized to
+
+
+def quiet_highs(lp: highspy.HighsLp | None = None, seed: int = 0,
+                threads: int = 1) -> highspy.Highs:
+    """A HiGHS object that logs to a buffer (for error messages), not to the console."""
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("random_seed", int(seed))
+    capture_log(h)
+    configure(h, {"random_seed": int(seed), "threads": int(threads)})
     if lp is not None:
-        h.passModel(lp)
+        check(h, h.passModel(lp), "passModel")
     return h
+
+
+_LOGS: weakref.WeakKeyDictionary[highspy.Highs, str] = weakref.WeakKeyDictionary()
+
+
+def capture_log(h: highspy.Highs) -> None:
+    """Log to a file of this object's own, so an error can say what HiGHS said.
+
+    A file, not highspy's logging callback: a callback runs Python inside HiGHS, where a
+    batch run's SIGALRM then raises and HiGHS turns the timeout into a solver error."""
+    fd, path = tempfile.mkstemp(prefix="pkplanner-highs-", suffix=".log")
+    os.close(fd)
+    _LOGS[h] = path
+    weakref.finalize(h, _unlink, path)
+    configure(h, {"output_flag": True, "log_to_console": False, "log_file": path})
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _log_tail(h: highspy.Highs) -> list[str]:
+    path = _LOGS.get(h)
+    if path is None:
+        return []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return [ln.strip() for ln in deque(fh, maxlen=50) if ln.strip()]
+    except OSError:
+        return []
+
+
+def check(h: highspy.Highs, status: highspy.HighsStatus, what: str) -> None:
+    """Raise SolverError with HiGHS's own words when a call returned kError."""
+    if status != highspy.HighsStatus.kError:
+        return
+    lines = _log_tail(h)
+    errors = [ln.removeprefix("ERROR:").strip() for ln in lines if ln.startswith("ERROR")]
+    said = errors[-1] if errors else (lines[-1] if lines else "no message")
+    raise SolverError(f"{what} failed: {said}")
+
+
+def configure(h: highspy.Highs, options: dict[str, Any]) -> None:
+    for key, value in options.items():
+        check(h, h.setOptionValue(key, value), f"setting option {key}={value!r}")
+
+
+def run_checked(h: highspy.Highs, threads: int) -> None:
+    """Run `h` (configured with `threads`), first making the process's scheduler match."""
+    global _scheduler_threads
+    with _SCHEDULER:
+        if _scheduler_threads != threads:      # first run too: another library may have sized it
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+    check(h, h.run(), "run")
+
+
+_SCHEDULER = threading.Lock()
+
+
+def set_start(h: highspy.Highs, values: np.ndarray) -> None:
+    sol = highspy.HighsSolution()
+    sol.col_value = list(values)
+    sol.value_valid = True
+    check(h, h.setSolution(sol), "setSolution (the starting plan)")
 
 
 @dataclass
@@ -97,6 +184,7 @@ class _Result:
     nodes: int | None
     seed: int
     start_objective: float | None = None
+    error: str | None = None        # status "error": what HiGHS said
 
 
 class _Race:
@@ -138,6 +226,7 @@ class PersistentHighs:
                         for v in model.component_data_objects(pyo.Var))
         with SOLVER_LOCK:
             self.opt.set_instance(model)
+            capture_log(self.highs)
 
     @property
     def highs(self) -> highspy.Highs:
@@ -193,7 +282,8 @@ class PersistentHighs:
         race = _Race()
         lp = self.highs.getLp() if n > 1 or use_start else None
         # racing needs cancellation, which highspy never resets on an object: fresh copies
-        copies = [self.highs] if n == 1 else [quiet_highs(lp) for _ in range(n)]
+        copies = [self.highs] if n == 1 else [quiet_highs(lp, threads=self.settings.threads)
+                                              for _ in range(n)]
         if n > 1:
             for h in copies:
                 h.HandleUserInterrupt = True
@@ -202,8 +292,12 @@ class PersistentHighs:
         def go(i: int) -> None:
             # a portfolio: even racers start from the units-first plan, odd ones cold
             # (each way loses badly on some seeds; benchmarks/results.md)
-            result = self._racer(copies[i], lp, self.settings.seed + i, options,
-                                 use_start and i % 2 == 0, race, t0, seed_plan)
+            try:
+                result = self._racer(copies[i], lp, self.settings.seed + i, options,
+                                     use_start and i % 2 == 0, race, t0, seed_plan)
+            except SolverError as e:
+                result = _Result("error", None, None, None, None, self.settings.seed + i,
+                                 error=str(e))
             results[i] = result
             if result.status in ("optimal", "infeasible"):
                 race.finish()
@@ -223,31 +317,48 @@ class PersistentHighs:
                seed_plan: np.ndarray | None = None) -> _Result:
         from pkplanner.heuristic import units_first_start  # heuristic imports this module
 
-        start_obj = None
-        if seed_plan is not None:
-            set_start(h, seed_plan)
-        elif use_start and lp is not None:
+        start_obj, given = None, seed_plan
+        if seed_plan is None and use_start and lp is not None:
             budget = start_budget(options["time_limit"]) - (time.perf_counter() - t0)
             start = units_first_start(self.model, self.column, lp, seed, budget,
-                                      options["mip_rel_gap"], race)
+                                      options["mip_rel_gap"], race, options["threads"])
             if start is not None:
-                start_obj, values = start
-                set_start(h, values)
-        for key, value in {"output_flag": False, "log_to_console": False,
-                           "random_seed": seed, **options}.items():
-            h.setOptionValue(key, value)
-        left = options["time_limit"] - (time.perf_counter() - t0)
-        h.setOptionValue("time_limit", max(0.01, left))
-        if race.enter(h):
-            try:
-                h.run()
-            finally:
-                race.leave(h)
-        else:
+                start_obj, given = start
+        if given is not None:
+            set_start(h, given)
+        if not self._run_one(h, seed, options, race, t0):
             return _Result("no_solution", None, None, None, None, seed, start_obj)
         out = read_result(h, seed, self._mip)
+        if given is not None and not plan_matches_objective(h, out):
+            # HiGHS 1.16 can map a MIP start into the presolved space wrongly and then hand
+            # back the start as the plan of a better objective ("MIP start solution is
+            # feasible in the reduced space: objective value is ..." differs from the
+            # start's own); without presolve the start is used as given
+            extra = {**options, "presolve": "off"}
+            set_start(h, given)
+            ok = self._run_one(h, seed, extra, race, t0)
+            configure(h, {"presolve": options.get("presolve", "choose")})
+            if not ok:
+                return _Result("no_solution", None, None, None, None, seed, start_obj)
+            out = read_result(h, seed, self._mip)
+            if not plan_matches_objective(h, out):
+                raise SolverError("run returned a plan whose cost is not the objective it "
+                                  "reported (a HiGHS defect; try --racers 1 --seed 1)")
         out.start_objective = start_obj
         return out
+
+    def _run_one(self, h: highspy.Highs, seed: int, options: dict[str, Any], race: _Race,
+                 t0: float) -> bool:
+        """Run `h` within what is left of the time limit; False if the race was over."""
+        left = options["time_limit"] - (time.perf_counter() - t0)
+        configure(h, {"random_seed": seed, **options, "time_limit": max(0.01, left)})
+        if not race.enter(h):
+            return False
+        try:
+            run_checked(h, options["threads"])
+        finally:
+            race.leave(h)
+        return True
 
     def _load(self, values: np.ndarray) -> None:
         for var_id, col in self.opt._pyomo_var_to_solver_var_map.items():
@@ -256,11 +367,14 @@ class PersistentHighs:
                 var.set_value(float(values[col]), skip_validation=True)
 
 
-def set_start(h: highspy.Highs, values: np.ndarray) -> None:
-    sol = highspy.HighsSolution()
-    sol.col_value = list(values)
-    sol.value_valid = True
-    h.setSolution(sol)
+def plan_matches_objective(h: highspy.Highs, out: _Result) -> bool:
+    """Does the plan HiGHS returned cost what HiGHS says it costs? (A check, not trust:
+    see `_racer`.) Only called after runs that had a start, as it copies the LP."""
+    if out.values is None or out.objective is None:
+        return True
+    lp = h.getLp()
+    cost = float(np.dot(np.asarray(lp.col_cost_), out.values)) + float(lp.offset_)
+    return abs(cost - out.objective) <= 1e-6 * max(1.0, abs(out.objective))
 
 
 def start_budget(time_limit: float) -> float:
@@ -292,7 +406,12 @@ def _objective(r: _Result) -> float:
 
 def combine(results: list[_Result], gap: float) -> _Result:
     """One answer from the racers: a proof from any of them, else the best plan with the
-    best bound any of them proved (every racer's bound is valid for the same model)."""
+    best bound any of them proved (every racer's bound is valid for the same model). A
+    racer's solver error stands unless another racer proved the answer."""
+    errors = [r.error for r in results if r.status == "error"]
+    results = [r for r in results if r.status != "error"]
+    if errors and not any(r.status in ("optimal", "infeasible") for r in results):
+        raise SolverError(errors[0] or "HiGHS failed")
     for label in ("optimal", "infeasible"):
         done = [r for r in results if r.status == label]
         if done:

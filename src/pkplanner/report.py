@@ -1,6 +1,6 @@
 """The planning report: a solution read as an HLPG recommendation, in Markdown, HTML and Excel.
 
-The report reads `solution.json` (contracts.md §3) and the resolved scenario it was solved
+The report reads `solution.json` (docs/solution-file.md) and the resolved scenario it was solved
 from, never a live model. Its body follows the six headings of the OSCE High Level Planning
 Group's mandate (size and characteristics of the force, command and control, logistics,
 allocation of units and resources, rules of engagement, arrangements with contributing
@@ -21,7 +21,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,8 @@ from markupsafe import Markup
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pkplanner import __version__, network
-from pkplanner.results import write_atomic
+from pkplanner.errors import InputError
+from pkplanner.results import temp_beside, write_atomic
 from pkplanner.scenario import ResolvedScenario, load_resolved
 from pkplanner.schema import Scenario
 
@@ -919,18 +919,30 @@ def _no_plan(v: _View, status: str) -> Section:
         s = Section("conflicts", "Conflicting rules: no force satisfies these rules together")
         if conflicts:
             s.p("No force satisfies every rule of this planning option. The rules below "
-                "conflict: dropping any one of them restores a plan. Each line gives the "
-                "least change found that does so, where one was computed.")
-            s.table(["rule", "detail", "relaxation"],
+                "conflict together. \"Alone\" says whether dropping that rule alone, with "
+                "every other rule in force, was checked to restore a plan; each relaxation "
+                "listed was checked the same way (applied alone, it gives a plan).")
+            s.table(["rule", "detail", "alone", "relaxation"],
                     [[str(c.get("rule", "")), str(c.get("detail", "")),
+                      {True: "restores a plan", False: "not enough alone"}.get(
+                          c.get("alone"), "-"),
                       str(c.get("relaxation") or "-")] for c in conflicts])
         else:
             s.p("No force satisfies every rule of this planning option; the conflicting rules "
                 "were not computed.")
+    elif status == "error":
+        s = Section("conflicts", "Solver error")
+        said = str((sol.get("solver") or {}).get("error") or "no message")
+        s.p(f"The solver failed before it could search ({said}); nothing is known about "
+            "whether a plan exists. This is not a property of the scenario: check the "
+            "installation with `pkplanner doctor`.")
     else:
         s = Section("conflicts", "No plan")
+        bound = (sol.get("solver") or {}).get("bound")
         s.p(f"The solver found no plan (status {status}) within its limits; infeasibility "
-            "was not proven, so no conflict is reported. Allow more time or relax a rule.")
+            "was not proven, so no conflict is reported. Allow more time or relax a rule."
+            + (f" The best bound proved on the objective is {bound:,.6g}."
+               if isinstance(bound, (int, float)) else ""))
     return s
 
 
@@ -1190,16 +1202,30 @@ def write_report(folder: Path, rs: ResolvedScenario, solution: dict[str, Any],
     return md, page
 
 
-def resolved_for(solution: dict[str, Any], root: Path | None = None) -> ResolvedScenario:
+def resolved_for(solution: dict[str, Any], root: Path | None = None,
+                 label: str = "solution") -> ResolvedScenario:
     """The resolved scenario a solution was computed from (path, option and --set overrides).
 
-    A relative scenario path is taken from `root` (default: the current directory)."""
-    scen = solution.get("scenario") or {}
-    path = Path(str(scen.get("path", "")))
+    A relative scenario path is taken from `root` (default: the current directory). A
+    document that names no scenario ({}, a batch spec) is bad input named by `label`, not
+    a crash or an attempt to read the folder ".".
+    """
+    scen = solution.get("scenario")
+    if not isinstance(scen, dict) or not isinstance(scen.get("path"), str) \
+            or not scen["path"]:
+        raise InputError.one(label, "scenario.path",
+                             "not a solution file: it names no scenario file")
+    overrides = solution.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise InputError.one(label, "overrides", "must map dotted paths to values")
+    option = solution.get("option")
+    if option is not None and not isinstance(option, str):
+        raise InputError.one(label, "option", "must be a planning option id")
+    path = Path(scen["path"])
     if root is not None and not path.is_absolute():
         path = Path(root) / path
-    sets = [f"{k}={json.dumps(val)}" for k, val in (solution.get("overrides") or {}).items()]
-    return load_resolved(path, solution.get("option"), sets or None)
+    sets = [f"{k}={json.dumps(val)}" for k, val in overrides.items()]
+    return load_resolved(path, option, sets or None)
 
 
 def report_from_file(solution_path: Path, folder: Path | None = None,
@@ -1467,9 +1493,8 @@ def write_xlsx(path: Path, rs: ResolvedScenario, solution: dict[str, Any]) -> Pa
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frames = {name: _xlsx_safe(df) for name, df in solution_frames(rs, solution).items()}
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
+    fd, tmp = temp_beside(path, ".xlsx")
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, df in frames.items():

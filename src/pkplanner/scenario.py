@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,19 @@ from pydantic import ValidationError
 
 from pkplanner import network
 from pkplanner.errors import InputError, Problem
+from pkplanner.resources import (
+    SHIPPED,
+    models_dir,
+    scenarios_dir,
+    shipped,
+    shipped_scenarios,
+)
 from pkplanner.schema import PlanningOption, Rules, Scenario
 
 ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates",
             "planning_options")
 DOCTRINE_KEYS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network")
 MAX_EXTENDS_DEPTH = 8
-
-
-def models_dir() -> Path:
-    """Where doctrine and planning options live (override with PKPLANNER_MODELS)."""
-    env = os.environ.get("PKPLANNER_MODELS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
 
 
 @dataclass
@@ -85,7 +83,96 @@ def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
 
 # parsed files by (path, mtime, size): a changed file is read again
 _PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+class DuplicateKey(Exception):
+    """A key given twice in one mapping. YAML keeps the last one without a word, so an edit
+    to the first copy would be silently ignored."""
+
+    def __init__(self, mapping: yaml.MappingNode, first: yaml.Node, again: yaml.Node):
+        super().__init__(again.value)
+        self.mapping, self.first, self.again = mapping, first, again
+        self.path = ""
+
+    @property
+    def message(self) -> str:
+        a, b = self.first.start_mark.line + 1, self.again.start_mark.line + 1
+        where = f"twice on line {a}" if a == b else f"on lines {a} and {b}"
+        return f"duplicate key: given {where} (YAML would silently keep the last)"
+
+
+class _UniqueKeys:
+    """Loader mixin: a key given twice in one mapping raises DuplicateKey.
+
+    Keys come in through `<<` merges too; those may be overridden by a key of the mapping
+    itself (that is what merges are for), so only the mapping's own keys are compared."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_document(node)  # type: ignore[misc]
+        except DuplicateKey as e:
+            e.path = ".".join([*(_node_path(node, e.mapping) or []), str(e.again.value)])
+            raise
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                    continue
+                key = self.construct_object(key_node)  # type: ignore[attr-defined]
+                first = seen.setdefault(key, key_node)
+                if first is not key_node:
+                    raise DuplicateKey(node, first, key_node)
+        return super().construct_mapping(node, deep)  # type: ignore[misc]
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _node_path(node: yaml.Node, target: yaml.Node, seen: set[int] | None = None
+               ) -> list[str] | None:
+    """The dotted path to TARGET, list entries named by id as in every other error."""
+    if node is target:
+        return []
+    seen = set() if seen is None else seen
+    if id(node) in seen:         # aliases can make cycles
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        steps = [(str(k.value), v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        steps = [(_entry_name(item, i), item) for i, item in enumerate(node.value)]
+    else:
+        return None
+    for name, child in steps:
+        rest = _node_path(child, target, seen)
+        if rest is not None:
+            return [name, *rest]
+    return None
+
+
+def _entry_name(item: yaml.Node, index: int) -> str:
+    if isinstance(item, yaml.MappingNode):
+        keys = {k.value: v.value for k, v in item.value
+                if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
+        if "id" in keys:
+            return str(keys["id"])
+        if "from" in keys:
+            return f"{keys['from']}-{keys.get('to')}"
+    return str(index)
+
+
+class _PureLoader(_UniqueKeys, yaml.SafeLoader):
+    pass
+
+
+_FAST_LOADER: type | None = None
+if hasattr(yaml, "CSafeLoader"):
+    class _FastLoader(_UniqueKeys, yaml.CSafeLoader):
+        pass
+
+    _FAST_LOADER = _FastLoader
 
 
 def _safe_load(text: str) -> Any:
@@ -96,12 +183,14 @@ def _safe_load(text: str) -> Any:
             return yaml.load(text, Loader=_FAST_LOADER)
         except (yaml.YAMLError, UnicodeError, ValueError):
             pass
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_PureLoader)
 
 
 def parse_yaml(text: str, label: str) -> dict[str, Any]:
     try:
         data = _safe_load(text)
+    except DuplicateKey as e:
+        raise InputError.one(label, e.path, e.message) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -168,12 +257,38 @@ def read_with_bases(path: Path, label: str, depth: int = 0) -> dict[str, Any]:
         raise InputError.one(label, "extends", "must be a path to a base scenario file")
     if depth >= MAX_EXTENDS_DEPTH:
         raise InputError.one(label, "extends", f"more than {MAX_EXTENDS_DEPTH} levels (a cycle?)")
-    base_path = (path.parent / base_ref).resolve()
-    if not base_path.exists():
-        raise InputError.one(label, "extends", f"base scenario '{base_ref}' not found")
+    base_path = base_file(base_ref, path.parent, label)
     base = read_with_bases(base_path, str(base_path), depth + 1)
     merged: dict[str, Any] = merge(base, data)
     return merged
+
+
+def base_file(ref: str, folder: Path, label: str) -> Path:
+    """`extends:` names a shipped base (`pkplanner:osce_pool`) or a path from the file."""
+    if ref.startswith(SHIPPED):
+        found = shipped(ref)
+        if found is None:
+            names = ", ".join(SHIPPED + s.name for s in shipped_scenarios())
+            raise InputError.one(label, "extends", f"no shipped scenario '{ref}' ({names})")
+        return found
+    base_path = (folder / ref).resolve()
+    if not base_path.exists():
+        raise InputError.one(label, "extends", f"base scenario '{ref}' not found")
+    return base_path
+
+
+def scenario_file(ref: str | Path) -> Path:
+    """A scenario argument: a path, or the name of a shipped scenario (`pkplanner:two_zones`,
+    or `two_zones` when no such file exists here)."""
+    text = str(ref)
+    if text.startswith(SHIPPED) or (not Path(text).exists() and "/" not in text):
+        found = shipped(text)
+        if found is not None:
+            return found
+        if text.startswith(SHIPPED):
+            raise InputError.one(text, "", "no shipped scenario of that name "
+                                 "(`pkplanner scenarios` lists them)")
+    return Path(ref)
 
 
 def doctrine() -> dict[str, Any]:
@@ -210,7 +325,9 @@ def parse_set(expr: str, label: str = "--set") -> tuple[str, Any]:
     if not path or any(not p for p in path.split(".")):
         raise InputError.one(label, path or expr, "empty path segment")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = _safe_load(raw) if raw.strip() else None
+    except DuplicateKey as e:
+        raise InputError.one(label, f"{path}.{e.path}", e.message) from None
     except yaml.YAMLError:
         value = raw
     return path, value
@@ -450,7 +567,7 @@ def check_rules(r: Rules, where: str, sc: Scenario, label: str,
 
 def load(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
     """Read, merge bases, fill defaults, apply --set, validate and check references."""
-    p = Path(path)
+    p = scenario_file(path)
     label = str(path)
     data = read_with_bases(p, label)
     sets = [parse_set(s) for s in overrides or []]
@@ -465,10 +582,22 @@ def load(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario
 
 
 def load_text(text: str, label: str = "<upload>") -> LoadedScenario:
-    """Load a scenario from a string (app uploads). `extends` is not allowed here."""
+    """Load a scenario from a string (app uploads). An upload has no folder of its own, so
+    `extends:` must name a shipped base: `pkplanner:osce_pool`, or a path as the shipped
+    scenarios write it (`base/osce_pool.yaml`)."""
     data = parse_yaml(text, label)
-    if data.get("extends"):
-        raise InputError.one(label, "extends", "not allowed in an uploaded scenario")
+    ref = data.get("extends")
+    if ref:
+        if not isinstance(ref, str):
+            raise InputError.one(label, "extends", "must be a path to a base scenario file")
+        path = shipped(ref) if ref.startswith(SHIPPED) else scenarios_dir() / ref
+        if path is None or not path.resolve().is_relative_to(scenarios_dir()) \
+                or not path.is_file():
+            raise InputError.one(label, "extends", f"'{ref}' is not a shipped base; an upload "
+                                 "can extend one (e.g. extends: pkplanner:osce_pool), or upload "
+                                 "the merged file (pkplanner validate FILE --resolved)")
+        data = merge(read_with_bases(path, str(path)), {k: v for k, v in data.items()
+                                                         if k != "extends"})
     sc = validate_document(fill_defaults(data), label)
     return LoadedScenario(sc, label, hashlib.sha256(text.encode()).hexdigest(), {})
 

@@ -1,4 +1,4 @@
-"""The scenario file format (contracts.md §1) as pydantic models.
+"""The scenario file format (docs/scenario-format.md) as pydantic models.
 
 Declared once: field descriptions serve the JSON schema, the app's labels and the
 report. Every model forbids unknown keys, because a typo in a rule name must not be
@@ -7,9 +7,21 @@ silently ignored and solved as "no restriction".
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import functools
+import types
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 ContributorId = Annotated[str, Field(pattern=r"^([a-z0-9_]+|[A-Z]{3})$")]
@@ -19,116 +31,330 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 
 
+Found = tuple[tuple[tuple[int | str, ...], str], ...]    # (path below the field, "value"/"key")
+Check = Callable[[Any], Found]
+
+
+def no_bool_numbers(cls: type[BaseModel], data: Any,
+                    handler: ModelWrapValidatorHandler[Any]) -> Any:
+    """YAML reads yes/no/on/off/true/false as booleans and pydantic takes a boolean as 1 or 0
+    where a number is expected, so `line_km: yes` would be planned as 1 km.
+
+    A `model_validator(mode='wrap')` of every model of the input formats (a field
+    validator on '*' is not allowed next to a discriminated union). It looks into dict
+    values, keys and list items, so the error names the exact entry, and it still reports
+    the block's other problems, so a file is fixed in one pass."""
+    found = _bools_in_fields(cls, data) if isinstance(data, dict) else ()
+    if not found:
+        return handler(data)
+    errors = [InitErrorDetails(type=PydanticCustomError(
+        "bool_not_number", f"yes/no (true/false) {what} where a number is expected"),
+        loc=loc, input=None) for loc, what in found]
+    try:
+        handler(data)
+    except ValidationError as e:
+        bad = {loc for loc, _ in found}
+        errors += [InitErrorDetails(type=PydanticCustomError(err["type"], err["msg"]),
+                                    loc=err["loc"], input=err["input"])
+                   for err in e.errors() if err["loc"] not in bad]
+    raise ValidationError.from_exception_data(cls.__name__, errors)
+
+
+def _bools_in_fields(cls: type[BaseModel], data: dict[Any, Any]) -> Found:
+    found: Found = ()
+    for keys, check in _field_checks(cls):
+        for key in keys:
+            if key in data:
+                here = check(data[key])
+                if here:
+                    found += tuple(((key, *loc), what) for loc, what in here)
+                break
+    return found
+
+
+@functools.cache
+def _field_checks(cls: type[BaseModel]) -> tuple[tuple[tuple[str, ...], Check], ...]:
+    """Built once per model: the keys a field may be given under and its check, for the
+    fields with a number in them (most are text or nested blocks)."""
+    out = []
+    for name, field in cls.model_fields.items():
+        check = _check_for(field.annotation)
+        if check is not None:
+            out.append(((field.alias, name) if field.alias else (name,), check))
+    return tuple(out)
+
+
+def _takes_number(tp: Any) -> bool:
+    """Would pydantic turn a bool given here into a number?"""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _takes_number(get_args(tp)[0])
+    if origin in (Union, types.UnionType):
+        arms = get_args(tp)
+        return bool not in arms and any(_takes_number(a) for a in arms)
+    if origin is Literal:
+        values = get_args(tp)
+        return (not any(isinstance(a, bool) for a in values)
+                and any(isinstance(a, int | float) for a in values))
+    return tp is int or tp is float
+
+
+def _check_for(tp: Any) -> Check | None:
+    """A function finding the booleans a value of type TP holds where numbers belong (None
+    when TP holds no number outside nested models, which check their own fields)."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _check_for(args[0])
+    if origin in (Union, types.UnionType):
+        arms = [c for c in map(_check_for, args) if c is not None]
+        if not arms:
+            return None
+        reject = _takes_number(tp)
+
+        def union(v: Any) -> Found:
+            if v.__class__ is bool:
+                return (((), "value"),) if reject else ()
+            for arm in arms:          # a container: the arm of its kind reports
+                found = arm(v)
+                if found:
+                    return found
+            return ()
+        return union
+    if _takes_number(tp):
+        return lambda v: (((), "value"),) if v.__class__ is bool else ()
+    if origin is dict:
+        keys, values = _takes_number(args[0]), _check_for(args[1])
+        if not keys and values is None:
+            return None
+
+        def mapping(v: Any) -> Found:
+            if not isinstance(v, dict):
+                return ()
+            out: list[tuple[tuple[int | str, ...], str]] = []
+            for k, x in v.items():
+                here = k if isinstance(k, str | int) and not isinstance(k, bool) else str(k)
+                if keys and isinstance(k, bool):
+                    out.append(((here,), "key"))
+                for loc, what in values(x) if values is not None else ():
+                    out.append(((here, *loc), what))
+            return tuple(out)
+        return mapping
+    if origin in (list, tuple):
+        same = origin is list or (len(args) == 2 and args[1] is Ellipsis)
+        per_item = [_check_for(args[0])] if same else [_check_for(a) for a in args]
+        if all(c is None for c in per_item):
+            return None
+
+        def sequence(v: Any) -> Found:
+            if not isinstance(v, list | tuple):
+                return ()
+            checks = per_item * len(v) if same else per_item
+            return tuple(((i, *loc), what)
+                         for i, (c, x) in enumerate(zip(checks, v, strict=False))
+                         if c is not None for loc, what in c(x))
+        return sequence
+    return None
+
+
 class Strict(BaseModel):
+    """Base of every block: an unknown key is an error, so a misspelt rule is never ignored."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    _no_bool_numbers = model_validator(mode="wrap")(no_bool_numbers)
 
 
 class Location(Strict):
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    """Where a zone or hub is drawn on maps; travel times come from `routes`, not from here."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)] = Field(
+        description="Latitude in decimal degrees (-90 to 90).")
+    lon: Annotated[float, Field(ge=-180, le=180)] = Field(
+        description="Longitude in decimal degrees (-180 to 180).")
 
 
 class Party(Strict):
-    id: PartyId
-    name: str = ""
+    """A party to the conflict: its consent counts, so it scores contributors and may veto."""
+
+    id: PartyId = Field(description="Short id of the party, e.g. AZ (letters, digits, _).")
+    name: str = Field("", description="Display name; empty by default.")
 
 
 class UnitType(Strict):
-    id: Slug
-    name: str = ""
-    personnel: Annotated[int, Field(gt=0, description="people in one unit")]
-    armament: str = Field(description="armament level of the unit")
-    capabilities: dict[Slug, NonNeg] = Field(default_factory=dict)
-    notes: str = ""
-    source: str = ""
+    """A unit contributors send whole: the model counts units, so sizes stay realistic."""
+
+    id: Slug = Field(description="Slug id of the unit type, e.g. infantry_company.")
+    name: str = Field("", description="Display name; empty by default.")
+    personnel: Annotated[int, Field(gt=0, description="People in one unit (a whole number "
+                                                      "above 0).")]
+    armament: str = Field(description="Armament level of the unit, one of `armament_levels`; "
+                                      "it may serve only in zones armed at least this heavily.")
+    capabilities: dict[Slug, NonNeg] = Field(
+        default_factory=dict,
+        description="Capability name -> amount one unit provides (e.g. presence: 150, "
+                    "observation_km: 10); a capability left out is 0.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class RequirementRule(Strict):
     """Linear requirement of one capability, before the threat multiplier."""
 
-    base: NonNeg = 0.0
-    per_line_km: NonNeg = 0.0
-    per_1000_pop: NonNeg = 0.0
-    per_1000_returnees: NonNeg = 0.0
-    per_km2: NonNeg = 0.0
-    per_1000_mines: NonNeg = 0.0
+    base: NonNeg = Field(0.0, description="Fixed amount needed in any zone with this "
+                                          "mandate; default 0.")
+    per_line_km: NonNeg = Field(0.0, description="Amount per km of the zone's `line_km`; "
+                                                 "default 0.")
+    per_1000_pop: NonNeg = Field(0.0, description="Amount per 1,000 residents (`population`); "
+                                                  "default 0.")
+    per_1000_returnees: NonNeg = Field(0.0, description="Amount per 1,000 `returnees`; "
+                                                        "default 0.")
+    per_km2: NonNeg = Field(0.0, description="Amount per km2 of the zone's `area_km2`; "
+                                             "default 0.")
+    per_1000_mines: NonNeg = Field(0.0, description="Amount per 1,000 estimated `mines`; "
+                                                    "default 0.")
 
 
 class Mandate(Strict):
-    id: Slug
-    name: str = ""
-    description: str = ""
-    min_armament: str
-    max_armament: str
-    requirements: dict[Slug, RequirementRule] = Field(default_factory=dict)
-    notes: str = ""
-    source: str = ""
+    """What a zone's force is there to do; it sets the armament band and what the zone needs."""
+
+    id: Slug = Field(description="Slug id of the mandate, e.g. interposition.")
+    name: str = Field("", description="Display name; empty by default.")
+    description: str = Field("", description="Free text: what the force does under it.")
+    min_armament: str = Field(description="Lowest armament level a zone with this mandate may "
+                                          "run at (one of `armament_levels`).")
+    max_armament: str = Field(description="Highest armament level a zone with this mandate may "
+                                          "run at (one of `armament_levels`).")
+    requirements: dict[Slug, RequirementRule] = Field(
+        default_factory=dict,
+        description="Capability -> rule giving how much of it a zone with this mandate needs "
+                    "(before the threat multiplier); none by default.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class Zone(Strict):
-    id: Slug
-    name: str = ""
-    location: Location
-    population: NonNeg = 0
-    returnees: NonNeg = 0
-    line_km: NonNeg = 0
-    area_km2: NonNeg = 0
-    threat: Annotated[int, Field(ge=1, le=5)] = 1
-    mines: NonNeg = 0
-    weight: NonNeg = 1.0
-    required: bool = True
-    allowed_mandates: list[Slug] | None = None
-    min_armament: str | None = None
-    max_armament: str | None = None
-    notes: str = ""
-    source: str = ""
+    """A deployment zone: its figures drive the requirements, its bounds what may serve there."""
+
+    id: Slug = Field(description="Slug id of the zone, e.g. shusha; also a node of the route "
+                                 "network.")
+    name: str = Field("", description="Display name; empty by default.")
+    location: Location = Field(description="Map position of the zone (for maps only).")
+    population: NonNeg = Field(0, description="Residents expected during the deployment "
+                                              "(people); default 0.")
+    returnees: NonNeg = Field(0, description="Displaced people expected to return (people); "
+                                             "default 0.")
+    line_km: NonNeg = Field(0, description="Length of contact line, boundary or corridor to "
+                                           "watch (km); default 0.")
+    area_km2: NonNeg = Field(0, description="Area of the zone (km2); default 0.")
+    threat: Annotated[int, Field(ge=1, le=5)] = Field(
+        1, description="Threat level, 1 (benign) to 5 (severe); requirements are scaled by "
+                       "`threat_multipliers` of this level. Default 1.")
+    mines: NonNeg = Field(0, description="Estimated mines and explosive remnants of war "
+                                         "(items); default 0.")
+    weight: NonNeg = Field(1.0, description="Importance of the zone: weighs its armament "
+                                            "acceptability and its unmet requirements "
+                                            "(coverage, soft requirements); default 1.")
+    required: bool = Field(True, description="Must the zone be covered? If false the plan may "
+                                             "leave it out. Default true.")
+    allowed_mandates: list[Slug] | None = Field(
+        None, description="Mandates allowed in this zone; null (default) allows any.")
+    min_armament: str | None = Field(
+        None, description="Lowest armament level safe here (e.g. no unarmed monitors at "
+                          "threat 5); null (default) means any.")
+    max_armament: str | None = Field(
+        None, description="Highest armament level the zone tolerates; null (default) means "
+                          "any.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class Hub(Strict):
-    id: Slug
-    name: str = ""
-    location: Location
-    capacity_personnel: NonNegInt | None = None
-    notes: str = ""
-    source: str = ""
+    """A logistics entry point: every required zone must be reachable from one over routes."""
+
+    id: Slug = Field(description="Slug id of the hub (must differ from every zone id).")
+    name: str = Field("", description="Display name; empty by default.")
+    location: Location = Field(description="Map position of the hub (for maps only).")
+    capacity_personnel: NonNegInt | None = Field(
+        None, description="People the hub can sustain; recorded and reported, not yet a "
+                          "model constraint. Null (default): not stated.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class Route(Strict):
-    from_: Slug = Field(alias="from")
-    to: Slug
-    km: Annotated[float, Field(gt=0)]
-    road: str = "primary"
-    mine_risk: Share = 0.0
-    closed: bool = False
-    notes: str = ""
+    """An undirected road between two zones or hubs: reachability and QRF times come from it."""
+
+    from_: Slug = Field(alias="from", description="Id of a zone or hub at one end.")
+    to: Slug = Field(description="Id of a zone or hub at the other end.")
+    km: Annotated[float, Field(gt=0)] = Field(description="Road length (km, above 0).")
+    road: str = Field("primary", description="Road class, a key of "
+                                             "`network.road_speeds_kmh`; default primary.")
+    mine_risk: Share = Field(0.0, description="Mine risk 0..1; travel time is multiplied by "
+                                              "1 + network.mine_risk_factor x mine_risk. "
+                                              "Default 0.")
+    closed: bool = Field(False, description="A closed route is left out of the network; "
+                                            "default false.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
 
 
 class Contributor(Strict):
-    id: ContributorId
-    name: str = ""
-    groups: list[Slug] = Field(default_factory=list)
-    languages: list[Slug] = Field(default_factory=list)
-    cost_per_person_month: NonNeg
-    max_personnel: NonNegInt
-    units: dict[Slug, NonNegInt] = Field(default_factory=dict)
-    notes: str = ""
-    source: str = ""
+    """A state or organisation that may send units: what it offers and what a person costs."""
+
+    id: ContributorId = Field(description="Slug or ISO-3166 alpha-3 code, e.g. SWE.")
+    name: str = Field("", description="Display name; empty by default.")
+    groups: list[Slug] = Field(
+        default_factory=list,
+        description="Groups it belongs to (e.g. osce, nato, csto, neighbour), used by vetoes, "
+                    "group caps and exclusions; none by default.")
+    languages: list[Slug] = Field(
+        default_factory=list,
+        description="Working languages of its forces (ISO 639-1 codes, e.g. en, ru); none by "
+                    "default.")
+    cost_per_person_month: NonNeg = Field(
+        description="Cost of one person for one month, in the scenario's one currency.")
+    max_personnel: NonNegInt = Field(
+        description="Most people it can send in total (people).")
+    units: dict[Slug, NonNegInt] = Field(
+        default_factory=dict,
+        description="Unit type id -> number of units it can offer; none by default.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class Acceptability(Strict):
-    default: Share = 0.5
-    contributors: dict[PartyId, dict[ContributorId, Share]] = Field(default_factory=dict)
-    zones: dict[Slug, dict[PartyId, dict[ContributorId, Share]]] = Field(default_factory=dict)
-    armament: dict[PartyId, dict[Slug, Share]] = Field(default_factory=dict)
-    assumptions: list[str] = Field(default_factory=list)
+    """How acceptable each contributor and armament level is to each party (0 = unacceptable,
+    1 = fully acceptable): the political judgements, kept in the file so they can be argued."""
+
+    default: Share = Field(0.5, description="Score 0..1 for any party/contributor or "
+                                            "party/armament pair not listed; default 0.5.")
+    contributors: dict[PartyId, dict[ContributorId, Share]] = Field(
+        default_factory=dict,
+        description="Party -> contributor -> score 0..1 (e.g. AZ: {TUR: 0.9}).")
+    zones: dict[Slug, dict[PartyId, dict[ContributorId, Share]]] = Field(
+        default_factory=dict,
+        description="Zone -> party -> contributor -> score 0..1 that overrides the party's "
+                    "score in that zone only.")
+    armament: dict[PartyId, dict[Slug, Share]] = Field(
+        default_factory=dict,
+        description="Party -> armament level -> score 0..1 of a zone run at that level.")
+    assumptions: list[str] = Field(
+        default_factory=list,
+        description="Free-text labels stating the judgements behind the scores (shown in "
+                    "reports).")
 
 
 class Veto(Strict):
-    party: PartyId
-    contributor: ContributorId | None = None
-    group: Slug | None = None
-    zones: list[Slug] | None = None
-    notes: str = ""
+    """A hard refusal by one party: the vetoed contributor or group never deploys there."""
+
+    party: PartyId = Field(description="Id of the party that holds the veto.")
+    contributor: ContributorId | None = Field(
+        None, description="Contributor vetoed; give exactly one of contributor or group.")
+    group: Slug | None = Field(
+        None, description="Group whose every member is vetoed; give exactly one of "
+                          "contributor or group.")
+    zones: list[Slug] | None = Field(
+        None, description="Zones where the veto applies; null (default) means everywhere.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
 
     @model_validator(mode="after")
     def _one_target(self) -> Veto:
@@ -137,107 +363,254 @@ class Veto(Strict):
         return self
 
 
+# rule key -> (meaning, what the scenario's default means): Rules and RulesPatch describe
+# the same keys, and a planner reading either must see the same words
+_RULE_TEXT: dict[str, tuple[str, str]] = {
+    "mandates": ("Mandates allowed in any zone (usually set by the planning option)",
+                 "null (all allowed)"),
+    "max_armament": ("Highest armament level allowed anywhere (usually set by the planning "
+                     "option)", "null (any level)"),
+    "max_share": ("Largest share 0..1 of the whole force's personnel one contributor may "
+                  "hold", "1 (no cap)"),
+    "max_share_zone": ("Largest share 0..1 of a zone's personnel one contributor may hold",
+                       "1 (no cap)"),
+    "group_caps": ("Group -> largest share 0..1 of the force its members may hold together",
+                   "no caps"),
+    "exclude_groups": ("Groups whose members may not take part at all (e.g. minsk_cochair, "
+                       "neighbour)", "none"),
+    "min_contributors": ("Fewest contributors (with personnel) the force must have", "0"),
+    "min_contributors_zone": ("Fewest contributors each deployed zone must have", "0"),
+    "min_contingent": ("Fewest people a contributor that takes part sends in total, not per "
+                       "zone", "0"),
+    "acceptability_floor": ("Party -> lowest personnel-weighted acceptability 0..1 of the "
+                            "force to that party", "no floors"),
+    "armament_floor": ("Party -> lowest zone-weighted acceptability 0..1 of the armament "
+                       "levels chosen", "no floors"),
+    "working_language": ("Working language of the force (ISO 639-1 code, e.g. ru)",
+                         "null (no language rule)"),
+    "language_share": ("Least share 0..1 of each zone's personnel from contributors speaking "
+                       "`working_language` (only when one is set)", "1"),
+    "personnel_min": ("Smallest total force (people)", "0"),
+    "personnel_max": ("Largest total force (people)", "null (no cap)"),
+    "budget_per_month": ("Most the force may cost per month, in the scenario's currency",
+                         "null (no budget cap)"),
+    "lead_min_share": ("Least share 0..1 of its zone's personnel a lead nation provides; at 0 "
+                       "the lead is the acceptable contributor with most people there", "0"),
+    "lead_min_acceptability": ("Least acceptability 0..1 to every party (zone overrides "
+                               "apply) that a zone's lead nation needs", "0"),
+    "qrf_hours": ("Most travel hours from quick-reaction units to every zone with a mandate "
+                  "in `qrf_mandates`", "null (no quick-reaction rule)"),
+    "qrf_unit_types": ("Unit types that count as quick-reaction force", "none"),
+    "qrf_mandates": ("Mandates whose zones need quick-reaction cover within `qrf_hours`",
+                     "none"),
+    "soft_requirements": ("If true, an unmet requirement is allowed at a steep cost penalty "
+                          "and reported as a shortfall, instead of making the case infeasible",
+                          "false"),
+}
+
+
+def _rule(key: str) -> str:
+    meaning, default = _RULE_TEXT[key]
+    return f"{meaning}. Default: {default}."
+
+
+def _patch(key: str) -> str:
+    return f"{_RULE_TEXT[key][0]}. Left out or null: the scenario's value stays."
+
+
 class Rules(Strict):
     """Effective rules. An omitted key means no restriction."""
 
-    mandates: list[Slug] | None = None
-    max_armament: str | None = None
-    max_share: Share = 1.0
-    max_share_zone: Share = 1.0
-    group_caps: dict[Slug, Share] = Field(default_factory=dict)
-    exclude_groups: list[Slug] = Field(default_factory=list)
-    min_contributors: NonNegInt = 0
-    min_contributors_zone: NonNegInt = 0
-    min_contingent: NonNegInt = 0
-    acceptability_floor: dict[PartyId, Share] = Field(default_factory=dict)
-    armament_floor: dict[PartyId, Share] = Field(default_factory=dict)
-    working_language: Slug | None = None
-    language_share: Share = 1.0
-    personnel_min: NonNegInt = 0
-    personnel_max: NonNegInt | None = None
-    budget_per_month: NonNeg | None = None
-    lead_min_share: Share = 0.0
-    lead_min_acceptability: Share = 0.0
-    qrf_hours: NonNeg | None = None
-    qrf_unit_types: list[Slug] = Field(default_factory=list)
-    qrf_mandates: list[Slug] = Field(default_factory=list)
-    soft_requirements: bool = False
+    mandates: list[Slug] | None = Field(None, description=_rule("mandates"))
+    max_armament: str | None = Field(None, description=_rule("max_armament"))
+    max_share: Share = Field(1.0, description=_rule("max_share"))
+    max_share_zone: Share = Field(1.0, description=_rule("max_share_zone"))
+    group_caps: dict[Slug, Share] = Field(default_factory=dict, description=_rule("group_caps"))
+    exclude_groups: list[Slug] = Field(default_factory=list,
+                                       description=_rule("exclude_groups"))
+    min_contributors: NonNegInt = Field(0, description=_rule("min_contributors"))
+    min_contributors_zone: NonNegInt = Field(0, description=_rule("min_contributors_zone"))
+    min_contingent: NonNegInt = Field(0, description=_rule("min_contingent"))
+    acceptability_floor: dict[PartyId, Share] = Field(
+        default_factory=dict, description=_rule("acceptability_floor"))
+    armament_floor: dict[PartyId, Share] = Field(default_factory=dict,
+                                                 description=_rule("armament_floor"))
+    working_language: Slug | None = Field(None, description=_rule("working_language"))
+    language_share: Share = Field(1.0, description=_rule("language_share"))
+    personnel_min: NonNegInt = Field(0, description=_rule("personnel_min"))
+    personnel_max: NonNegInt | None = Field(None, description=_rule("personnel_max"))
+    budget_per_month: NonNeg | None = Field(None, description=_rule("budget_per_month"))
+    lead_min_share: Share = Field(0.0, description=_rule("lead_min_share"))
+    lead_min_acceptability: Share = Field(0.0, description=_rule("lead_min_acceptability"))
+    qrf_hours: NonNeg | None = Field(None, description=_rule("qrf_hours"))
+    qrf_unit_types: list[Slug] = Field(default_factory=list,
+                                       description=_rule("qrf_unit_types"))
+    qrf_mandates: list[Slug] = Field(default_factory=list, description=_rule("qrf_mandates"))
+    soft_requirements: bool = Field(False, description=_rule("soft_requirements"))
 
 
 class RulesPatch(Strict):
     """A partial rules block (planning options override only what they name)."""
 
-    mandates: list[Slug] | None = None
-    max_armament: str | None = None
-    max_share: Share | None = None
-    max_share_zone: Share | None = None
-    group_caps: dict[Slug, Share] | None = None
-    exclude_groups: list[Slug] | None = None
-    min_contributors: NonNegInt | None = None
-    min_contributors_zone: NonNegInt | None = None
-    min_contingent: NonNegInt | None = None
-    acceptability_floor: dict[PartyId, Share] | None = None
-    armament_floor: dict[PartyId, Share] | None = None
-    working_language: Slug | None = None
-    language_share: Share | None = None
-    personnel_min: NonNegInt | None = None
-    personnel_max: NonNegInt | None = None
-    budget_per_month: NonNeg | None = None
-    lead_min_share: Share | None = None
-    lead_min_acceptability: Share | None = None
-    qrf_hours: NonNeg | None = None
-    qrf_unit_types: list[Slug] | None = None
-    qrf_mandates: list[Slug] | None = None
-    soft_requirements: bool | None = None
+    mandates: list[Slug] | None = Field(None, description=_patch("mandates"))
+    max_armament: str | None = Field(None, description=_patch("max_armament"))
+    max_share: Share | None = Field(None, description=_patch("max_share"))
+    max_share_zone: Share | None = Field(None, description=_patch("max_share_zone"))
+    group_caps: dict[Slug, Share] | None = Field(None, description=_patch("group_caps"))
+    exclude_groups: list[Slug] | None = Field(None, description=_patch("exclude_groups"))
+    min_contributors: NonNegInt | None = Field(None, description=_patch("min_contributors"))
+    min_contributors_zone: NonNegInt | None = Field(
+        None, description=_patch("min_contributors_zone"))
+    min_contingent: NonNegInt | None = Field(None, description=_patch("min_contingent"))
+    acceptability_floor: dict[PartyId, Share] | None = Field(
+        None, description=_patch("acceptability_floor"))
+    armament_floor: dict[PartyId, Share] | None = Field(
+        None, description=_patch("armament_floor"))
+    working_language: Slug | None = Field(None, description=_patch("working_language"))
+    language_share: Share | None = Field(None, description=_patch("language_share"))
+    personnel_min: NonNegInt | None = Field(None, description=_patch("personnel_min"))
+    personnel_max: NonNegInt | None = Field(None, description=_patch("personnel_max"))
+    budget_per_month: NonNeg | None = Field(None, description=_patch("budget_per_month"))
+    lead_min_share: Share | None = Field(None, description=_patch("lead_min_share"))
+    lead_min_acceptability: Share | None = Field(
+        None, description=_patch("lead_min_acceptability"))
+    qrf_hours: NonNeg | None = Field(None, description=_patch("qrf_hours"))
+    qrf_unit_types: list[Slug] | None = Field(None, description=_patch("qrf_unit_types"))
+    qrf_mandates: list[Slug] | None = Field(None, description=_patch("qrf_mandates"))
+    soft_requirements: bool | None = Field(None, description=_patch("soft_requirements"))
 
 
 class PlanningOption(Strict):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
-    name: str = ""
-    description: str = ""
-    mandates: list[Slug] | None = None
-    max_armament: str | None = None
-    personnel_min: NonNegInt | None = None
-    personnel_max: NonNegInt | None = None
-    rules: RulesPatch = Field(default_factory=RulesPatch)
-    notes: str = ""
-    source: str = ""
+    """A named set of choices (HLPG-style) the planner compares: mandates, armament, size and
+    rule overrides, applied on top of the scenario's own rules."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")] = Field(
+        description="Id of the option, e.g. C (letters, digits, _); `--option` takes it.")
+    name: str = Field("", description="Display name; empty by default.")
+    description: str = Field("", description="Free text: what the option stands for.")
+    mandates: list[Slug] | None = Field(
+        None, description="Mandates the option allows; written into the effective "
+                          "rules.mandates. Null (default): the scenario's value stays.")
+    max_armament: str | None = Field(
+        None, description="Highest armament level the option allows; written into "
+                          "rules.max_armament. Null (default): the scenario's value stays.")
+    personnel_min: NonNegInt | None = Field(
+        None, description="Smallest total force (people); written into rules.personnel_min. "
+                          "Null (default): the scenario's value stays.")
+    personnel_max: NonNegInt | None = Field(
+        None, description="Largest total force (people); written into rules.personnel_max. "
+                          "Null (default): the scenario's value stays.")
+    rules: RulesPatch = Field(
+        default_factory=RulesPatch,
+        description="Rules the option overrides, applied after the four keys above; a key "
+                    "left out keeps the scenario's value.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the choices come from (free text).")
 
 
 class NetworkSettings(Strict):
+    """How travel times over routes are reckoned (they decide quick-reaction reach)."""
+
     road_speeds_kmh: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: {"motorway": 80.0, "primary": 60.0, "secondary": 40.0,
-                                 "track": 20.0}
+                                 "track": 20.0},
+        description="Road class -> travel speed (km/h, above 0). Default: motorway 80, "
+                    "primary 60, secondary 40, track 20.",
     )
-    mine_risk_factor: NonNeg = 2.0
+    mine_risk_factor: NonNeg = Field(
+        2.0, description="Travel time on a route is multiplied by 1 + this x the route's "
+                         "mine_risk. Default 2.")
 
 
 Objective = Literal["cost", "acceptability", "coverage"]
 
+# keys the loader fills from models/ when a file leaves them out or sets them to null
+# (scenario.DOCTRINE_KEYS plus planning_options; a test keeps the two in step)
+FROM_MODELS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network",
+               "planning_options")
+
+
+def _file_schema(schema: dict[str, Any]) -> None:
+    """Make the JSON schema describe the file a planner writes, not the completed document
+    this model checks: the loader fills FROM_MODELS from models/ and merges an `extends:`
+    base before validating, so an editor checking a raw file against the model's own schema
+    would reject every shipped scenario. Validation by the model itself is unchanged."""
+    props = schema["properties"]
+    for key in FROM_MODELS:
+        prop = props[key]
+        keep = {k: prop.pop(k) for k in ("title", "description") if k in prop}
+        props[key] = {"anyOf": [prop, {"type": "null"}], **keep}
+    required = [k for k in schema.pop("required") if k not in FROM_MODELS]
+    # a file that extends a base may leave any key to the base
+    schema["if"] = {"properties": {"extends": {"type": "string"}}, "required": ["extends"]}
+    schema["else"] = {"required": required}
+
 
 class Scenario(Strict):
-    schema_version: Literal[1]
-    name: Slug
-    title: str = ""
-    description: str = ""
-    sources: list[str] = Field(default_factory=list)
-    extends: str | None = None
-    parties: list[Party]
-    armament_levels: list[Slug]
-    unit_types: list[UnitType]
-    threat_multipliers: dict[int, Annotated[float, Field(gt=0)]]
-    mandates: list[Mandate]
-    network: NetworkSettings = Field(default_factory=NetworkSettings)
-    zones: list[Zone]
-    hubs: list[Hub] = Field(default_factory=list)
-    routes: list[Route] = Field(default_factory=list)
-    contributors: list[Contributor]
-    acceptability: Acceptability = Field(default_factory=Acceptability)
-    vetoes: list[Veto] = Field(default_factory=list)
-    rules: Rules = Field(default_factory=Rules)
-    planning_options: list[PlanningOption]
-    planning_option: str | None = None
-    objective: Objective = "cost"
+    """One planning situation (`schema_version: 1`): who the parties are, where the force
+    goes, who may contribute, and the rules every plan must keep. Keys marked as coming from
+    models/ may be left out; a file with `extends:` may leave any key to its base."""
+
+    model_config = ConfigDict(json_schema_extra=_file_schema)
+
+    schema_version: Literal[1] = Field(description="Version of the file format; must be 1.")
+    name: Slug = Field(description="Slug naming the scenario; used in output folder and file "
+                                   "names.")
+    title: str = Field("", description="One-line title for reports and the app.")
+    description: str = Field("", description="Free text describing the situation.")
+    sources: list[str] = Field(default_factory=list,
+                               description="Free-text citations for the numbers in the file.")
+    extends: str | None = Field(
+        None, description="Path of a base scenario, relative to this file (or pkplanner:NAME, "
+                          "a shipped one); this file is merged over it. Null (default): no "
+                          "base.")
+    parties: list[Party] = Field(description="Parties whose consent counts; each may score "
+                                             "contributors and hold vetoes.")
+    armament_levels: list[Slug] = Field(
+        description="Armament levels, lightest first (e.g. civilian, observer, light, armed). "
+                    "Left out or null: from models/doctrine.yaml.")
+    unit_types: list[UnitType] = Field(
+        description="Unit types contributors offer. Left out or null: from "
+                    "models/doctrine.yaml.")
+    threat_multipliers: dict[int, Annotated[float, Field(gt=0)]] = Field(
+        description="Threat level (exactly 1..5) -> factor above 0 that scales requirements. "
+                    "Left out or null: from models/doctrine.yaml.")
+    mandates: list[Mandate] = Field(
+        description="Mandate types with their armament bands and requirement rules. Left "
+                    "out or null: from models/doctrine.yaml.")
+    network: NetworkSettings = Field(
+        default_factory=NetworkSettings,
+        description="Road speeds and mine-risk penalty for travel times. Left out or null: "
+                    "from models/doctrine.yaml.")
+    zones: list[Zone] = Field(description="Deployment zones (at least one).")
+    hubs: list[Hub] = Field(
+        default_factory=list,
+        description="Logistics entry points; every required zone must reach one over open "
+                    "routes.")
+    routes: list[Route] = Field(default_factory=list,
+                                description="Roads between zones and hubs; none by default.")
+    contributors: list[Contributor] = Field(
+        description="The pool of states or organisations that may contribute (at least one).")
+    acceptability: Acceptability = Field(
+        default_factory=Acceptability,
+        description="Scores 0..1 of contributors and armament levels for each party; every "
+                    "score 0.5 by default.")
+    vetoes: list[Veto] = Field(default_factory=list,
+                               description="Hard vetoes by the parties; none by default.")
+    rules: Rules = Field(default_factory=Rules,
+                         description="The scenario's rules; a planning option and `--set` "
+                                     "override them. A key left out means no restriction.")
+    planning_options: list[PlanningOption] = Field(
+        description="Planning options to choose from. Left out or null: the four of "
+                    "models/planning_options.yaml (A, B, C, D).")
+    planning_option: str | None = Field(
+        None, description="Id of the option `solve` uses without `--option`; null (default): "
+                          "the first option.")
+    objective: Objective = Field(
+        "cost", description="What the solve optimises: cost (least cost per month, default), "
+                            "acceptability (the least-satisfied party's acceptability, then "
+                            "cost) or coverage (least weighted requirement shortfall, then "
+                            "cost).")
 
     @field_validator("threat_multipliers")
     @classmethod

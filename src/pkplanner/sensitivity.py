@@ -6,6 +6,7 @@ dual value (the model is a MILP). One step per rule kind, stated in the rule's o
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -78,17 +79,28 @@ def relaxations(rules: Rules, binding: list[str]) -> list[Step]:
 
 
 def sensitivity(rs: ResolvedScenario, solution: dict[str, Any], objective: str | None = None,
-                settings: hs.SolverSettings | None = None) -> list[dict[str, Any]]:
-    """One record per binding rule: its value, the relaxed value, the objective change."""
+                settings: hs.SolverSettings | None = None,
+                deadline: float | None = None) -> list[dict[str, Any]]:
+    """One record per binding rule: its value, the relaxed value, the objective change.
+    Each re-solve fits in what is left before `deadline` (time.monotonic()); a rule reached
+    after it gets a record with status "not run"."""
     base = solution["objective"]["value"]
     if base is None:
         return []
     settings = settings or hs.SolverSettings(time_limit=30, gap=1e-3)
     records = []
-    reuse = Reusable(settings)      # most relaxations change a number: re-solve, no rebuild
+    reuse = Reusable(replace(settings))  # most relaxations change a number: re-solve, no rebuild
     for label, key, cur, new, update in relaxations(rs.scenario.rules, solution["binding"]):
         rules = rs.scenario.rules.model_copy(update=update)
         relaxed = replace(rs, scenario=rs.scenario.model_copy(update={"rules": rules}))
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left < 0.05:
+                records.append({"rule": label, "parameter": key, "from": cur, "to": new,
+                                "objective_change": None, "status": "not run",
+                                "note": "the time limit was reached before this re-solve"})
+                continue
+            reuse.settings.time_limit = min(settings.time_limit or left, left)
         out, _mode = reuse.solve(relaxed, objective or solution["objective"]["kind"])
         change = (out.objective_value - base) if out.objective_value is not None else None
         note = "" if out.status == "optimal" else f"re-solve {out.status}"

@@ -18,7 +18,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
-from pkplanner.explain import explain
+from pkplanner.explain import explanation
 from pkplanner.model import (
     build_model,
     cost_expr,
@@ -59,6 +59,8 @@ class Outcome:
     start_objective: float | None = None
     seed: int | None = None         # HiGHS seed of the run that produced the plan
     racers: int = 1
+    bound: float | None = None      # the best bound HiGHS proved (with or without a plan)
+    error: str | None = None        # status "error": what HiGHS said
 
     @property
     def feasible(self) -> bool:
@@ -139,8 +141,17 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
     objective = objective or rs.scenario.objective
     t0 = time.perf_counter()
     d, m, build_s = build(rs, objective, common_floor=objective == "acceptability")
-    solver = hs.PersistentHighs(m, settings)
-    return _run(d, m, solver, objective, settings, t0, build_s)
+    try:
+        solver = hs.PersistentHighs(m, settings)
+        return _run(d, m, solver, objective, settings, t0, build_s)
+    except hs.SolverError as e:
+        return failed(d, objective, str(e), t0, build_s)
+
+
+def failed(d: ModelData, objective: str, message: str, t0: float, build_s: float) -> Outcome:
+    """The outcome of a solve HiGHS refused: status "error", no plan, no claim of a search."""
+    return Outcome("error", None, d, objective, None, None, time.perf_counter() - t0, build_s,
+                   0.0, error=f"HiGHS: {message}")
 
 
 class Reusable:
@@ -169,15 +180,23 @@ class Reusable:
         if self._state is not None and self._state[0] == key:
             _key, m, solver = self._state
             update_numbers(m, d)
-            return _run(d, m, solver, objective, self.settings, t0,
-                        time.perf_counter() - t0, previous=True), "persistent"
+            try:
+                return _run(d, m, solver, objective, self.settings, t0,
+                            time.perf_counter() - t0, previous=True), "persistent"
+            except hs.SolverError as e:
+                self.forget()
+                return failed(d, objective, str(e), t0, 0.0), "persistent"
         self._state = None
         m = _model(d, objective, common_floor=objective == "acceptability")
         build_s = time.perf_counter() - t0
-        solver = hs.PersistentHighs(m, self.settings)
-        if objective != "coverage":
-            self._state = (key, m, solver)
-        return _run(d, m, solver, objective, self.settings, t0, build_s), "rebuild"
+        try:
+            solver = hs.PersistentHighs(m, self.settings)
+            if objective != "coverage":
+                self._state = (key, m, solver)
+            return _run(d, m, solver, objective, self.settings, t0, build_s), "rebuild"
+        except hs.SolverError as e:
+            self.forget()
+            return failed(d, objective, str(e), t0, build_s), "rebuild"
 
 
 def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objective: str,
@@ -197,7 +216,8 @@ def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objecti
         m.coverage_level = pyo.Constraint(expr=shortfall_expr(m, d) <= best * (1 + 1e-6) + 1e-6)
         m.objective.deactivate()
         m.cost_objective = pyo.Objective(expr=cost_expr(m, d), sense=pyo.minimize)
-        stats2 = solver.run()
+        left = _left(settings, t0)
+        stats2 = solver.run(time_limit=max(0.05, left) if left is not None else None)
         if stats2.objective is not None:
             stats = hs.RunStats(_worst(stats.status, stats2.status), best, stats.bound,
                                 stats.gap, stats.seconds + stats2.seconds, stats.nodes,
@@ -208,7 +228,7 @@ def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objecti
 
 
 def _worst(a: str, b: str) -> str:
-    order = ["optimal", "feasible", "no_solution", "infeasible"]
+    order = ["optimal", "feasible", "no_solution", "infeasible", "error"]
     return max(a, b, key=order.index)
 
 
@@ -218,60 +238,90 @@ def _outcome(m: pyo.ConcreteModel, d: ModelData, objective: str, stats: hs.RunSt
     plan = read_plan(m, d) if stats.status in ("optimal", "feasible") else None
     return Outcome(stats.status, plan, d, objective, stats.objective, stats.gap,
                    time.perf_counter() - t0, build_s, stats.seconds, iterations, start,
-                   stats.seed)
+                   stats.seed, bound=stats.bound)
+
+
+def _left(settings: hs.SolverSettings, t0: float, share: float = 1.0) -> float | None:
+    """What is left of the solve's time limit (counted from t0), times `share`."""
+    if settings.time_limit is None:
+        return None
+    return max(0.0, settings.time_limit - (time.perf_counter() - t0)) * share
 
 
 def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs,
                          settings: hs.SolverSettings, t0: float, build_s: float,
                          tol: float = 1e-3) -> Outcome:
+    """Bisection on a common floor, then least cost at the best floor, all within the one
+    time limit: the bisection may use 70% of what is left, the least-cost solve the rest.
+    When time runs out the best floor found so far stands (status feasible, its bracket in
+    `iterations`), with the plan that reached it."""
     floors = {p: d.rules.acceptability_floor.get(p, 0.0) for p in d.parties}
 
     def set_floor(theta: float) -> None:
         for p in d.parties:
             m.theta[p] = max(floors[p], theta)
 
-    def achieved() -> float:
-        plan = read_plan(m, d)
+    def achieved(plan: Plan) -> float:
         return min(party_acceptability(allocation_frame(plan, d), d).values())
 
     iterations: list[dict[str, Any]] = []
     set_floor(0.0)
-    stats = solver.run(gap=1.0)
+    stats = solver.run(gap=1.0, time_limit=_left(settings, t0))
     iterations.append({"floor": 0.0, "status": stats.status})
     if stats.objective is None:
         return _outcome(m, d, "acceptability", stats, t0, build_s, iterations, None)
-    lo = achieved()
+    best = read_plan(m, d)
+    lo = achieved(best)
     hi = min(max(d.acc_in_zone(p, c, z) for c, _u, z in d.eligible) for p in d.parties)
-    proven = True
+    ceiling = hi                # proven: no plan reaches above it (a timed-out test proves nothing)
+    proven, stopped = True, False
+    phase = _left(settings, t0, 0.7)
+    phase_end = None if phase is None else time.perf_counter() + phase
     while hi - lo > tol and len(iterations) < 40:
+        limit = None if phase_end is None else phase_end - time.perf_counter()
+        if limit is not None and limit < 0.05:
+            proven, stopped = False, True
+            break
         mid = (lo + hi) / 2
         set_floor(mid)
-        st = solver.run(gap=1.0)
+        st = solver.run(gap=1.0, time_limit=limit)
         iterations.append({"floor": mid, "status": st.status})
         if st.objective is not None:
-            lo = max(mid, achieved())
+            best = read_plan(m, d)
+            lo = max(mid, achieved(best))
         else:
             proven = proven and st.status == "infeasible"
+            ceiling = mid if st.status == "infeasible" else ceiling
             hi = mid
     set_floor(lo - 1e-9)
-    final = solver.run(start=True)
-    iterations.append({"floor": lo, "status": final.status, "stage": "least cost",
-                       "bracket": [lo, hi]})
-    if final.objective is None:
-        return _outcome(m, d, "acceptability", final, t0, build_s, iterations, None)
+    left = _left(settings, t0)
+    final = solver.run(start=True, time_limit=left) if left is None or left >= 0.05 else None
+    iterations.append({"floor": lo, "status": final.status if final else "not run",
+                       "stage": "least cost", "bracket": [lo, ceiling],
+                       **({"stopped": "time limit"} if stopped or final is None else {})})
+    if final is None or final.objective is None:
+        # no time (or no plan) for the least-cost step: the plan that reached the best floor
+        spent = time.perf_counter() - t0
+        return Outcome("feasible", best, d, "acceptability", lo, None, spent, build_s,
+                       spent - build_s, iterations, None, stats.seed, bound=ceiling)
     outcome = _outcome(m, d, "acceptability", final, t0, build_s, iterations, None)
     if not proven and outcome.status == "optimal":
         outcome.status = "feasible"
-    outcome.objective_value = min(party_acceptability(
-        allocation_frame(outcome.plan, d), d).values()) if outcome.plan else None
+    outcome.objective_value = achieved(outcome.plan) if outcome.plan else None
     return outcome
 
 
-def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[str, Any]:
-    """The solution file (contracts.md §3) of an outcome; an infeasible one is explained."""
-    conflicts = []
+def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1,
+             deadline: float | None = None) -> dict[str, Any]:
+    """The solution file (docs/solution-file.md) of an outcome; an infeasible one is explained,
+    by `deadline` (time.monotonic()) when one is given."""
+    conflicts: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {"iterations": outcome.iterations} if outcome.iterations else {}
     if outcome.status == "infeasible":
-        conflicts = [c.as_dict() for c in explain(rs, known_infeasible=True)]
+        ex = explanation(rs, deadline=deadline, known_infeasible=True)
+        conflicts = [c.as_dict() for c in ex.conflicts]
+        extra["explanation"] = {"complete": ex.complete, "note": ex.note,
+                                "tests": ex.tests, "seconds": round(ex.seconds, 3)}
     return solution_document(
         rs, outcome.data, outcome.plan, objective=outcome.objective,
         objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
@@ -279,7 +329,9 @@ def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1) -> dict[s
                 "solve_seconds": round(outcome.solver_seconds, 3),
                 "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
                 "seed": outcome.seed, "racers": outcome.racers,
-                "start_objective": outcome.start_objective, "pkplanner": __version__},
+                "start_objective": outcome.start_objective, "pkplanner": __version__,
+                "bound": outcome.bound,
+                **({"error": outcome.error} if outcome.error else {})},
         conflicts=conflicts,
-        extra={"iterations": outcome.iterations} if outcome.iterations else None,
+        extra=extra or None,
     )

@@ -1,4 +1,4 @@
-"""The batch results store (contracts.md §4): DIR/results.duckdb plus DIR/parquet/*.parquet.
+"""The batch results store (docs/results-store.md): DIR/results.duckdb plus DIR/parquet/*.parquet.
 
 Only the coordinating process opens the database. Each run's rows (one `runs` row
 and its zones, allocations and contributors) go in one transaction, so an
@@ -18,7 +18,7 @@ import pandas as pd
 
 from pkplanner.errors import InputError
 
-# table -> [(column, type)]; contracts.md §4 names the minimum, the rest are extensions
+# table -> [(column, type)]; docs/results-store.md lists them, the rest are extensions
 TABLES: dict[str, list[tuple[str, str]]] = {
     "runs": [
         ("run_key", "VARCHAR PRIMARY KEY"),

@@ -37,7 +37,7 @@ from pkplanner.schema import Scenario
 
 REL_TOL = 1e-6
 FEASIBLE = ("optimal", "feasible")
-STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
 REQ_TERMS = (("base", None, 1.0), ("per_line_km", "line_km", 1.0),
              ("per_1000_pop", "population", 1000.0),
              ("per_1000_returnees", "returnees", 1000.0), ("per_km2", "area_km2", 1.0),
@@ -709,6 +709,8 @@ def load_solution(path: str | Path) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError.one(label, "", "file not found") from None
+    except IsADirectoryError:
+        raise InputError.one(label, "", "is a folder, not a solution.json") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError.one(label, "", f"cannot read file ({e.__class__.__name__})") from None
     try:
@@ -718,6 +720,8 @@ def load_solution(path: str | Path) -> dict[str, Any]:
                              f"{e.msg}") from None
     if not isinstance(doc, dict):
         raise InputError.one(label, "", "a solution file holds a JSON object")
+    if "status" not in doc:     # every solution has one; a spec or a scenario has not
+        raise InputError.one(label, "", "not a solution file: missing key 'status'")
     return doc
 
 

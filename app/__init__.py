@@ -1,0 +1,1 @@
+"""Shipped inside the package as pkplanner.app (see pyproject.toml, package-dir)."""

@@ -1,0 +1,1 @@
+"""Shipped inside the package as pkplanner.models (see pyproject.toml, package-dir)."""

@@ -1,0 +1,1 @@
+"""Shipped inside the package as pkplanner.scenarios (see pyproject.toml, package-dir)."""
