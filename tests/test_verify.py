@@ -24,8 +24,10 @@ from pkplanner.cli import document
 from pkplanner.errors import InputError
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.solution_io import load_solution
+from pkplanner.solution_io import set_literal as _set_literal
 from pkplanner.solve import solve
-from pkplanner.verify import Violation, _set_literal, load_solution, verify, verify_file
+from pkplanner.verify import Violation, verify, verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "scenarios" / "examples"
@@ -611,4 +613,5 @@ def test_independent_of_the_model_builder() -> None:
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert imported <= {"__future__", "json", "math", "collections", "dataclasses", "pathlib",
                         "typing", "networkx", "yaml", "pkplanner.errors",
-                        "pkplanner.scenario", "pkplanner.schema"}, imported
+                        "pkplanner.scenario", "pkplanner.schema",
+                        "pkplanner.solution_io"}, imported   # files and the loader only

@@ -31,8 +31,9 @@ from pkplanner.report import resolved_for, write_comparison, write_report, write
 from pkplanner.results import check_writable, write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, read_yaml, resolve
 from pkplanner.sensitivity import sensitivity
+from pkplanner.solution_io import load_solution
 from pkplanner.solve import Outcome, build, document, solve
-from pkplanner.verify import load_solution, verify, verify_file
+from pkplanner.verify import verify, verify_file
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 

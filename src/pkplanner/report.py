@@ -34,10 +34,10 @@ from markupsafe import Markup
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pkplanner import __version__, network
-from pkplanner.errors import InputError
 from pkplanner.results import temp_beside, write_atomic
-from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.scenario import ResolvedScenario
 from pkplanner.schema import Scenario
+from pkplanner.solution_io import load_solution, resolved_from_solution
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOL = 1e-6
@@ -1204,36 +1204,17 @@ def write_report(folder: Path, rs: ResolvedScenario, solution: dict[str, Any],
 
 def resolved_for(solution: dict[str, Any], root: Path | None = None,
                  label: str = "solution") -> ResolvedScenario:
-    """The resolved scenario a solution was computed from (path, option and --set overrides).
-
-    A relative scenario path is taken from `root` (default: the current directory). A
-    document that names no scenario ({}, a batch spec) is bad input named by `label`, not
-    a crash or an attempt to read the folder ".".
-    """
-    scen = solution.get("scenario")
-    if not isinstance(scen, dict) or not isinstance(scen.get("path"), str) \
-            or not scen["path"]:
-        raise InputError.one(label, "scenario.path",
-                             "not a solution file: it names no scenario file")
-    overrides = solution.get("overrides") or {}
-    if not isinstance(overrides, dict):
-        raise InputError.one(label, "overrides", "must map dotted paths to values")
-    option = solution.get("option")
-    if option is not None and not isinstance(option, str):
-        raise InputError.one(label, "option", "must be a planning option id")
-    path = Path(scen["path"])
-    if root is not None and not path.is_absolute():
-        path = Path(root) / path
-    sets = [f"{k}={json.dumps(val)}" for k, val in overrides.items()]
-    return load_resolved(path, option, sets or None)
+    """The resolved scenario a solution was computed from (solution_io, shared with the
+    verifier)."""
+    return resolved_from_solution(solution, label, root=root)[0]
 
 
 def report_from_file(solution_path: Path, folder: Path | None = None,
                      verdict: list[str] | None = None, root: Path | None = None) -> list[Path]:
     """Read a solution.json, resolve its scenario and write report.md/.html and solution.xlsx
     next to it (or into `folder`). For a CLI `pkplanner report`."""
-    solution = json.loads(Path(solution_path).read_text(encoding="utf-8"))
-    rs = resolved_for(solution, root)
+    solution = load_solution(solution_path)
+    rs = resolved_for(solution, root, str(solution_path))
     out = Path(folder) if folder is not None else Path(solution_path).parent
     md, page = write_report(out, rs, solution, verdict)
     xlsx = out / "solution.xlsx"

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import yaml
 
-from pkplanner.errors import InputError, one_line
-from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.errors import one_line
+from pkplanner.scenario import ResolvedScenario
 from pkplanner.schema import Scenario
+from pkplanner.solution_io import load_solution, resolved_from_solution
 
 REL_TOL = 1e-6
 FEASIBLE = ("optimal", "feasible")
@@ -702,47 +702,6 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
 # --------------------------------------------------------------------------- files
 
 
-def load_solution(path: str | Path) -> dict[str, Any]:
-    """Read solution.json; bad input raises InputError naming the file."""
-    label = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.one(label, "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError.one(label, "", "is a folder, not a solution.json") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError.one(label, "", f"cannot read file ({e.__class__.__name__})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError.one(label, "", f"not valid JSON: line {e.lineno}, column {e.colno}: "
-                             f"{e.msg}") from None
-    if not isinstance(doc, dict):
-        raise InputError.one(label, "", "a solution file holds a JSON object")
-    if "status" not in doc:     # every solution has one; a spec or a scenario has not
-        raise InputError.one(label, "", "not a solution file: missing key 'status'")
-    return doc
-
-
-def _set_literal(value: Any) -> str:
-    """The value as `--set` text that parses back to the same value.
-
-    json.dumps in general (the loader hashes json.dumps of the parsed value, so any text
-    that parses back to it gives the same sha256); a float like 1e-05 is written
-    1.0e-05, which YAML 1.1 reads as a number rather than a string.
-    """
-    text = json.dumps(value)
-    if isinstance(value, float) and yaml.safe_load(text) != value:
-        mant, _, exp = text.partition("e")
-        if "." not in mant:
-            mant += ".0"
-        if exp and exp[0] not in "+-":
-            exp = "+" + exp
-        text = f"{mant}e{exp}" if exp else mant
-    return text
-
-
 def verify_file(scenario_path: str | Path | None,
                 solution_path: str | Path) -> list[Violation]:
     """Check a solution file: provenance, effective rules, then every family.
@@ -754,18 +713,7 @@ def verify_file(scenario_path: str | Path | None,
     sol = load_solution(solution_path)
     raw_meta = sol.get("scenario")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    path = scenario_path if scenario_path is not None else meta.get("path")
-    if not isinstance(path, str | Path) or not str(path):
-        raise InputError.one(label, "scenario.path",
-                             "the solution names no scenario file; give the scenario")
-    overrides = sol.get("overrides") or {}
-    if not isinstance(overrides, dict):
-        raise InputError.one(label, "overrides", "must map dotted paths to values")
-    option = sol.get("option")
-    if option is not None and not isinstance(option, str):
-        raise InputError.one(label, "option", "must be a planning option id")
-    sets = [f"{k}={_set_literal(v)}" for k, v in overrides.items()]
-    rs = load_resolved(path, option, sets)
+    rs, path = resolved_from_solution(sol, label, scenario_path)
     out: list[Violation] = []
     if meta.get("sha256") != rs.sha256:
         out.append(Violation("provenance", f"scenario sha256 {meta.get('sha256')!r} in the "
