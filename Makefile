@@ -29,8 +29,11 @@ $(STAMP): pyproject.toml $(LOCK)
 demo: setup
 	$(BIN)/pkplanner solve scenarios/karabakh_kcg_2014.yaml --option C --out out/demo
 
+# ruff, then the import contracts in pyproject.toml [tool.importlinter] (--no-cache: no
+# cache directory in the tree; the graph builds in a fraction of a second)
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: setup
 	$(BIN)/mypy
@@ -62,6 +65,7 @@ test-latest: $(TOOLS)/bin/uv
 	$(LATEST)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(LATEST)/bin/python scripts/lock_diff.py $(LOCK) $(LATEST)/requirements.txt
 	$(LATEST)/bin/ruff check .
+	$(LATEST)/bin/lint-imports --no-cache --no-logo
 	$(LATEST)/bin/mypy
 	$(LATEST)/bin/python -m pytest -q
 

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 import yaml
 
 from pkplanner.errors import InputError, Problem, one_line
-from pkplanner.highs import SolverSettings
+from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
 from pkplanner.report import build_report, write_xlsx
 from pkplanner.resources import models_dir, scenarios_dir
 from pkplanner.results import write_atomic, write_solution
@@ -38,9 +37,6 @@ from pkplanner.scenario import (
     resolve,
     validate_document,
 )
-from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify
 
 SCENARIOS = scenarios_dir()
 DEFAULT_SCENARIO = "karabakh_2020.yaml"
@@ -50,12 +46,9 @@ OPTION_FIELDS = ("mandates", "max_armament", "personnel_min", "personnel_max")
 OBJECTIVES = ("cost", "acceptability", "coverage")
 MAX_VARIANTS = 12
 
-# One solve at a time in this process, whichever session asks: Pyomo's HiGHS interface
-# redirects the process's stdout/stderr file descriptors while it builds and solves
-# (pyomo.common.tee.capture_output(capture_fd=True)), so two solves in two threads break
-# each other ("Captured output ... does not match sys.stdout"). A shared lock is a shared
-# resource, not shared state: no session sees another's data through it.
-SOLVER_LOCK = threading.Lock()
+# One solve at a time in this process, whichever session asks: pkplanner.pipeline holds
+# the process-wide solver lock (Pyomo's HiGHS interface redirects the process's output
+# descriptors while it loads a model, so two solves in two threads break each other).
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -370,16 +363,14 @@ def run_solve(text: str, label: str, option: str | None, objective: str | None,
     """Load the scenario text, resolve the option, solve in the package, verify the plan."""
     t0 = time.perf_counter()
     rs = resolve(load_text(text, label), option)
-    with SOLVER_LOCK:
-        outcome = solve(rs, objective, settings(time_limit, gap))
-        solution = json.loads(json.dumps(document(rs, outcome)))    # explains infeasibility
-    verdict = [str(v) for v in verify(rs, solution)]
-    return rs, solution, verdict, time.perf_counter() - t0
+    end = time.monotonic() + time_limit if time_limit else None    # the explanation too
+    done = solve_checked(rs, objective, settings(time_limit, gap), deadline=end)
+    solution = json.loads(json.dumps(done.doc))                     # plain JSON types
+    return rs, solution, done.verdict or [], time.perf_counter() - t0
 
 
 def run_sensitivity(v: Variant, time_limit: float | None, gap: float) -> list[dict[str, Any]]:
-    with SOLVER_LOCK:
-        records = sensitivity(v.rs, v.solution, v.objective, settings(time_limit, gap))
+    records = sensitivity_of(v.rs, v.solution, v.objective, settings(time_limit, gap))
     return list(json.loads(json.dumps(records)))
 
 

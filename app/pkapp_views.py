@@ -14,6 +14,7 @@ import streamlit as st
 from pkplanner.app import pkapp_core as core
 from pkplanner.app import pkapp_state as state
 
+from pkplanner.pipeline import busy
 from pkplanner.report import build_comparison, build_report, solution_frames
 
 HIGHLIGHT = "background-color: #fde68a"
@@ -298,7 +299,7 @@ def run_in_thread(fn: Any, bar: Any, label: str, limit: float | None) -> Any:
 
     th = threading.Thread(target=target, name="pkplanner-app-solve", daemon=True)
     t0 = time.perf_counter()
-    queued = core.SOLVER_LOCK.locked()
+    queued = busy()
     th.start()
     while th.is_alive():
         el = time.perf_counter() - t0

@@ -190,7 +190,7 @@ def test_edits_survive_a_failed_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("solver crashed")
 
-    monkeypatch.setattr(core, "solve", broken)
+    monkeypatch.setattr(core, "solve_checked", broken)
     solve(at)
     assert any("solver crashed" in t and "edits are kept" in t for t in texts(at, "error"))
     assert at.session_state["doc"] == doc

@@ -525,3 +525,26 @@ def test_numpy_free_overrides() -> None:
     mc = MonteCarlo(samples=1, seed=0, vary={"a": u})
     v = sample_values(mc, [(Target("a", "a", 0.2), u)], 0)["a"]
     assert type(v) is float and not isinstance(v, np.floating)
+
+
+def test_every_plan_is_verified_unless_the_spec_opts_out(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch runs go through the one pipeline: the verifier checks each plan (`verified`),
+    a plan it rejects is stored as an error, and `verify: false` skips it (null)."""
+    from pkplanner import pipeline
+    from pkplanner.batch import Task, execute
+    from pkplanner.verify import Violation
+
+    spec = write_spec(tmp_path, GRID_SPEC)
+    runs = tuple(sorted(make_plan(load_spec(spec), spec).runs.values(),
+                        key=lambda r: r.run_key))[:2]
+    checked = [row["run"] for row in execute(Task(0, runs, False, 60.0, 0.0, None))]
+    assert [r["verified"] for r in checked] == [True, True]
+    skipped = [row["run"] for row in execute(Task(0, runs, False, 60.0, 0.0, None, False))]
+    assert [r["verified"] for r in skipped] == [None, None]
+    assert [r["cost_per_month"] for r in skipped] == [r["cost_per_month"] for r in checked]
+    monkeypatch.setattr(pipeline, "verify",
+                        lambda rs, doc: [Violation("budget", "cost above the budget")])
+    rejected = [row["run"] for row in execute(Task(0, runs, False, 60.0, 0.0, None))]
+    assert all(r["status"] == "error" and r["error"].startswith("verifier: budget")
+               for r in rejected)

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import load, resolve
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]

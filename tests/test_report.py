@@ -1,7 +1,7 @@
 """The report: HLPG headings, numbers equal to the solution's, escaping, self-contained HTML,
 the infeasible case, Excel round trip and the comparison of planning options.
 
-Solutions are real: `solve` + `cli.document`, exactly what `pkplanner solve` writes.
+Solutions are real: `solve` + `solve.document`, exactly what `pkplanner solve` writes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from pkplanner import report
-from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from pkplanner import report
-from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 from tests.conftest import launch_chromium
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pkplanner.cli import document
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import load_resolved
 from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import verify
 
 EXACT = SolverSettings(time_limit=30, gap=0.0)

@@ -1,6 +1,6 @@
 """The independent verifier: real solutions pass, and each family catches a tampered one.
 
-Solutions come from the solver (`solve` + `cli.document`, exactly what `pkplanner solve`
+Solutions come from the solver (`solve` + `solve.document`, exactly what `pkplanner solve`
 writes). A tampered solution changes one number or entry of a copy; where a family only
 bites with a rule switched on, the scenario is resolved with a `--set` variant instead.
 """
@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pkplanner.cli import document
 from pkplanner.errors import InputError
 from pkplanner.highs import SolverSettings
 from pkplanner.scenario import ResolvedScenario, load_resolved
 from pkplanner.solution_io import load_solution
 from pkplanner.solution_io import set_literal as _set_literal
-from pkplanner.solve import solve
+from pkplanner.solve import document, solve
 from pkplanner.verify import Violation, verify, verify_file
 
 ROOT = Path(__file__).resolve().parents[1]

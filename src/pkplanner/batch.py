@@ -324,6 +324,7 @@ class Task:
     time_limit: float | None
     gap: float
     timeout: float | None           # per run; enforced in the worker when it can be
+    verify: bool = True             # check each plan with the independent verifier
 
     @property
     def budget(self) -> float | None:
@@ -381,28 +382,22 @@ def _arm(settings: Any, task: Task) -> None:
     settings.deadline = time.monotonic() + task.timeout if task.timeout else None
 
 
-def _solver_info(seconds: float) -> dict[str, Any]:
-    from pkplanner import highs as hs
-    return {"name": "highs", "version": hs.version(), "seconds": round(seconds, 3)}
-
-
 def _solve_one(run: Run, task: Task, reuse: Any) -> dict[str, Any]:
     if run.error is not None:
         return error_result(run, run.error, 0.0)
     from pkplanner.highs import DeadlinePassed
-    from pkplanner.results import solution_document
+    from pkplanner.pipeline import solve_checked
     t0 = time.perf_counter()
     _arm(reuse.settings, task)
     try:
         with deadline(task.timeout):
             rs = resolve(load(run.file, set_args(run.overrides)), run.option)
-            outcome, mode = reuse.solve(rs, run.objective)
-            if outcome.error:
-                return error_result(run, outcome.error, time.perf_counter() - t0)
-            doc = solution_document(
-                rs, outcome.data, outcome.plan, objective=outcome.objective,
-                objective_value=outcome.objective_value, status=outcome.status,
-                gap=outcome.gap, solver=_solver_info(outcome.seconds))
+            done = solve_checked(rs, run.objective, reuse.settings, reuse=reuse,
+                                 explain=False, check=task.verify)
+            if done.outcome.error:
+                return error_result(run, done.outcome.error, time.perf_counter() - t0)
+            if done.verdict:
+                return error_result(run, checked_text(done.verdict), time.perf_counter() - t0)
     except InputError as e:
         return error_result(run, problem_text(e), time.perf_counter() - t0)
     except (RunTimeout, DeadlinePassed) as e:
@@ -411,19 +406,26 @@ def _solve_one(run: Run, task: Task, reuse: Any) -> dict[str, Any]:
     except Exception as e:
         reuse.forget()
         return error_result(run, f"{e.__class__.__name__}: {e}", time.perf_counter() - t0)
-    return result_of(run, doc, time.perf_counter() - t0, mode)
+    return result_of(run, done.doc, time.perf_counter() - t0, done.mode,
+                     verified=done.verified if task.verify else None)
 
 
 def timeout_text(task: Task, e: BaseException) -> str:
     return str(e) if isinstance(e, RunTimeout) else f"timed out after {task.timeout:g} s"
 
 
+def checked_text(verdict: list[str]) -> str:
+    """A run whose plan the verifier rejects is stored as an error, never as a result."""
+    more = f" (and {len(verdict) - 3} more)" if len(verdict) > 3 else ""
+    return "verifier: " + "; ".join(verdict[:3]) + more
+
+
 
 def _solve_front(task: Task) -> list[dict[str, Any]]:
     """Pareto points of one front on one persistent model: set the floors, re-solve."""
     from pkplanner import highs as hs
-    from pkplanner.results import solution_document
-    from pkplanner.solve import build, read_plan
+    from pkplanner.solve import Outcome, build, document, read_plan
+    from pkplanner.verify import verify
     first = task.runs[0]
     out = []
     state: tuple[Any, ...] | None = None
@@ -442,9 +444,17 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
                     m.theta[p] = run.overrides[f"rules.acceptability_floor.{p}"]
                 stats = solver.run(previous=True)     # the last point's plan as a start
                 plan = read_plan(m, d) if stats.status in FEASIBLE else None
-                doc = solution_document(
-                    rs, d, plan, objective="cost", objective_value=stats.objective,
-                    status=stats.status, gap=stats.gap, solver=_solver_info(stats.seconds))
+                # the point as a scenario of its own: its floors are its rules
+                point = resolve(load(run.file, set_args(run.overrides)), run.option)
+                seconds = time.perf_counter() - t0
+                doc = document(point, Outcome(stats.status, plan, d, "cost", stats.objective,
+                                              stats.gap, seconds, 0.0, stats.seconds,
+                                              seed=stats.seed, bound=stats.bound),
+                               explain=False)
+                verdict = [str(v) for v in verify(point, doc)] if task.verify else None
+            if verdict:
+                out.append(error_result(run, checked_text(verdict), time.perf_counter() - t0))
+                continue
         except InputError as e:
             out.append(error_result(run, problem_text(e), time.perf_counter() - t0))
             continue
@@ -454,7 +464,8 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
                 else f"{e.__class__.__name__}: {e}"
             out.append(error_result(run, msg, time.perf_counter() - t0))
             continue
-        out.append(result_of(run, doc, time.perf_counter() - t0, "persistent"))
+        out.append(result_of(run, doc, time.perf_counter() - t0, "persistent",
+                             verified=verdict == [] if verdict is not None else None))
     return out
 
 
@@ -478,7 +489,8 @@ def error_result(run: Run, message: str, seconds: float) -> dict[str, Any]:
     return {"run": row, "zones": [], "allocations": [], "contributors": []}
 
 
-def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str) -> dict[str, Any]:
+def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str,
+              verified: bool | None = None) -> dict[str, Any]:
     """The store rows of one solved run, from its solution document (docs/solution-file.md)."""
     ok = doc["status"] in FEASIBLE and bool(doc["zones"])
     acc = {p: float(v) for p, v in doc["acceptability"].items()}
@@ -496,6 +508,7 @@ def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str) -> dict[
         "seconds": round(seconds, 6),
         "error": None,
         "solve_mode": mode,
+        "verified": verified,
     }
     zones = [{"zone": z["zone"], "deployed": bool(z["deployed"]), "mandate": z["mandate"],
               "armament": z["armament"], "personnel": int(z["personnel"]), "lead": z["lead"]}
@@ -683,14 +696,13 @@ class Coordinator:
             return self.spec.run_timeout
         if self.spec.time_limit is None:
             return None
-        solves = 42 if objective == "acceptability" else 2     # bisection; coverage: 2 stages
-        return 1.5 * solves * self.spec.time_limit + 60
+        return 3 * self.spec.time_limit + 60       # the solve keeps to time_limit itself
 
     def _task(self, runs: list[Run], persistent: bool) -> Task:
         self.tids += 1
         self.queued |= {r.run_key for r in runs}
         return Task(self.tids, tuple(runs), persistent, self.spec.time_limit, self.spec.gap,
-                    self.timeout_for(runs[0].objective))
+                    self.timeout_for(runs[0].objective), self.spec.verify)
 
     def enqueue(self, runs: list[Run], front: bool = False) -> None:
         todo = [r for r in runs if r.run_key not in self.stored and r.run_key not in self.queued]

@@ -184,15 +184,21 @@ class BatchSpec(_Strict):
         None, description="Objectives to run (cost, acceptability, coverage; no repeats); "
                           "null (default): each scenario's own objective.")
     time_limit: Annotated[float, Field(gt=0)] | None = Field(
-        60.0, description="Seconds HiGHS may spend on each solve of a run (the acceptability "
-                          "objective solves several times); null: no limit. Default 60.")
+        60.0, description="Seconds one run's solve may take, all the steps of the "
+                          "acceptability and coverage objectives together; at the limit the "
+                          "best plan found stands (status feasible). Null: no limit. "
+                          "Default 60.")
     gap: Annotated[float, Field(ge=0.0)] = Field(
         0.001, description="Relative MIP gap at which a solve counts as optimal; default "
                            "0.001.")
     run_timeout: Annotated[float, Field(gt=0)] | None = Field(
         None, description="Wall-clock seconds one run may take before it is stored as an "
-                          "error; null (default): 1.5 x time_limit x the solves the objective "
-                          "needs (2, or 42 for acceptability) + 60, none without time_limit.")
+                          "error; null (default): 3 x time_limit + 60, none without "
+                          "time_limit.")
+    verify: bool = Field(
+        True, description="Check every plan with the independent verifier (a plan it rejects "
+                          "is stored as an error); false skips it for speed, and the runs "
+                          "table's `verified` column is then null.")
     grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict,
         description="Dotted `--set` path (no wildcards) -> values to try; every combination "

@@ -27,12 +27,12 @@ from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.errors import InputError, one_line
 from pkplanner.explain import SUGGESTIONS, explanation
+from pkplanner.pipeline import solve_checked
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
 from pkplanner.results import check_writable, write_atomic, write_solution
 from pkplanner.scenario import ResolvedScenario, load, load_resolved, read_yaml, resolve
-from pkplanner.sensitivity import sensitivity
 from pkplanner.solution_io import load_solution
-from pkplanner.solve import Outcome, build, document, solve
+from pkplanner.solve import Outcome, build
 from pkplanner.verify import verify, verify_file
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -146,13 +146,9 @@ def solve_cmd(
     if out is None:
         check_writable(folder)
     with working(f"solving {rs.scenario.name} option {rs.option.id}", end):
-        outcome = solve(rs, objective, settings(left(end), gap, threads, racers, seed))
-        doc = document(rs, outcome, threads, deadline=end)
-        if with_sensitivity and outcome.plan is not None:
-            doc["sensitivity"] = sensitivity(rs, doc, outcome.objective,
-                                             settings(left(end), gap, threads, racers, seed),
-                                             deadline=end)
-    verdict = [str(v) for v in verify(rs, doc)]
+        done = solve_checked(rs, objective, settings(left(end), gap, threads, racers, seed),
+                             threads=threads, deadline=end, with_sensitivity=with_sensitivity)
+    outcome, doc, verdict = done.outcome, done.doc, done.verdict or []
     write_solution(folder / "solution.json", doc)
     write_report(folder, rs, doc, verdict)
     write_xlsx(folder / "solution.xlsx", rs, doc)
@@ -302,13 +298,16 @@ def options(
     if out is None:
         check_writable(folder)
     rows = []
+    verdicts: list[str] = []
     todo = loaded.scenario.planning_options
     with working(f"solving {len(todo)} planning options", end):
         for i, opt in enumerate(todo):
             rs = resolve(loaded, opt.id)
             share = time.monotonic() + left(end) / (len(todo) - i)   # an equal share of the rest
-            outcome = solve(rs, None, settings(left(share), gap, 1, racers, seed))
-            rows.append((opt, outcome, document(rs, outcome, deadline=share)))
+            done = solve_checked(rs, None, settings(left(share), gap, 1, racers, seed),
+                                 deadline=share)
+            rows.append((opt, done.outcome, done.doc))
+            verdicts += [f"option {opt.id}: {v}" for v in done.verdict or []]
     table = Table(title=f"{loaded.scenario.name}: planning options")
     table.add_column("")
     for opt, _, _ in rows:
@@ -336,7 +335,10 @@ def options(
     for opt, _, doc in rows:
         write_solution(folder / f"solution-{opt.id}.json", doc)
     write_comparison(folder, [(opt.id, opt.name, doc) for opt, _, doc in rows])
+    print_verdict(verdicts, any(o.plan is not None for _, o, _ in rows))
     out_console.print(f"wrote {folder}/comparison.md, comparison.html, solution-<option>.json")
+    if verdicts:
+        raise typer.Exit(EXIT_CHECK)
 
 
 def armament_profile(doc: dict[str, Any]) -> str:

@@ -9,31 +9,45 @@ small ones as integers takes a fraction of a second. Both run on the contributor
 LP relaxation uses (all of them again if that is too narrow). The plan is handed to the
 full model as a start, so HiGHS only has to prove it (or improve it).
 It works on copies of the HiGHS model the full solve uses, so nothing is rebuilt.
+
+pkplanner.highs never imports this module: the solve binds the start to its model and
+data (`units_first`) and hands it to `PersistentHighs.run`, which only deals in columns.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from pkplanner.highs import check, configure, quiet_highs, run_checked
+from pkplanner.highs import Column, StartBuilder, check, configure, quiet_highs, run_checked
 
 if TYPE_CHECKING:
-    from pkplanner.highs import _Race
+    from pkplanner.data import ModelData
+    from pkplanner.highs import Race
 
 log = logging.getLogger(__name__)
 
 
-def small_unit_columns(model: pyo.ConcreteModel, column: Callable[[Any], int | None]
-                       ) -> tuple[list[int], list[int]]:
+def units_first(model: pyo.ConcreteModel, d: ModelData) -> StartBuilder:
+    """The units-first start of `model` (built from, or last updated with, `d`), in the
+    shape PersistentHighs.run takes; `units_first_start` is looked up when the start is
+    built, so a wrapper put in its place (benchmarks/run.py times it) is the one called."""
+
+    def build(column: Column, lp: highspy.HighsLp, seed: int, budget: float, gap: float,
+              race: Race, threads: int) -> tuple[float, np.ndarray] | None:
+        return units_first_start(model, d, column, lp, seed, budget, gap, race, threads)
+
+    return build
+
+
+def small_unit_columns(model: pyo.ConcreteModel, d: ModelData,
+                       column: Column) -> tuple[list[int], list[int]]:
     """Columns of x for small units (below the minimum contingent) and for big ones."""
-    d = model._data
     threshold = d.rules.min_contingent if d.rules.min_contingent > 0 else 30
     small: list[int] = []
     big: list[int] = []
@@ -44,12 +58,13 @@ def small_unit_columns(model: pyo.ConcreteModel, column: Callable[[Any], int | N
     return small, big
 
 
-def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | None],
-                      lp: highspy.HighsLp, seed: int, budget: float, gap: float,
-                      race: _Race, threads: int = 1) -> tuple[float, np.ndarray] | None:
+def units_first_start(model: pyo.ConcreteModel, d: ModelData,
+                      column: Column, lp: highspy.HighsLp, seed: int,
+                      budget: float, gap: float, race: Race, threads: int = 1
+                      ) -> tuple[float, np.ndarray] | None:
     """(objective, column values) of a plan, or None if none was found in `budget`."""
     t0 = time.perf_counter()
-    small, big = small_unit_columns(model, column)
+    small, big = small_unit_columns(model, d, column)
     if not small or not big or budget <= 0.2:
         return None
     n = lp.num_col_
@@ -88,18 +103,19 @@ def units_first_start(model: pyo.ConcreteModel, column: Callable[[Any], int | No
     return obj, np.array(work.getSolution().col_value)
 
 
-def _unused_contributors(model: pyo.ConcreteModel, column: Callable[[Any], int | None],
+def _unused_contributors(model: pyo.ConcreteModel, column: Column,
                          relaxed: np.ndarray) -> list[int]:
-    """Columns of y[c] for the contributors without personnel in the LP solution."""
+    """Columns of y[c] for the contributors without personnel in the LP solution (y is
+    indexed by the contributors with an eligible unit, in the builder's order)."""
     out = []
-    for c in model._active_c:
+    for c in model.y:
         y, pc = column(model.y[c]), column(model.P_c[c])
         if y is not None and pc is not None and relaxed[pc] < 1e-6 and not model.y[c].fixed:
             out.append(y)
     return out
 
 
-def _run(work: highspy.Highs, race: _Race, seconds: float, threads: int) -> bool:
+def _run(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
     """Run `work` within `seconds` unless the race is over; did it find a plan?"""
     if seconds <= 0.05 or not race.enter(work):
         return False

@@ -13,6 +13,15 @@ bound and gap honestly: a time-limited plan is never "optimal". It does raise
 `SolverError` when HiGHS refuses a call (a model it cannot take, an option it rejects, a
 run that returns an error): that is not "no plan", because no search happened.
 
+The adapter knows columns, not families: it imports neither the model, the start heuristic
+nor the rule vocabulary. A starting plan comes in as a `StartBuilder` that the caller
+binds to its model (pkplanner.heuristic.units_first, passed by pkplanner.solve and
+pkplanner.precheck), so the model and the heuristic can change without touching how
+HiGHS is driven, and the two modules no longer import each other. What it needs
+from Pyomo beyond the public API (the highspy object, the column of a variable, ...) is in
+`_PyomoHighsAccess`, one method per private attribute, and tests/test_adapter.py names
+the attribute when a Pyomo upgrade removes one.
+
 Threads: HiGHS keeps one task scheduler per process, sized by the first run; from 1.16 a
 later run asking for another `threads` value fails ("the scheduler has already been
 initialized"). Every HiGHS object pkplanner makes is therefore configured here, and a run
@@ -29,8 +38,9 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import highspy
 import numpy as np
@@ -46,8 +56,9 @@ class SolverSettings:
     gap: float = 1e-4
     threads: int = 1
     seed: int = 0
-    warm_start: bool = True     # the units-first start (pkplanner.heuristic) before the
-                                # main solve (benchmarks/results.md: 2-3x faster on C)
+    warm_start: bool = True     # build the start `run` is given (pkplanner.solve gives the
+                                # units-first start of pkplanner.heuristic) before the main
+                                # solve (benchmarks/results.md: 2-3x faster on C)
     racers: int = 1             # HiGHS runs with seeds seed, seed+1, ... on copies of the
                                 # model; the first to finish wins (one core each)
     highs_options: dict[str, Any] = field(default_factory=dict)
@@ -187,8 +198,9 @@ class _Result:
     error: str | None = None        # status "error": what HiGHS said
 
 
-class _Race:
-    """Cancellation shared by the racers: the first definitive answer stops the rest."""
+class Race:
+    """Cancellation shared by the racers: the first definitive answer stops the rest.
+    A start builder runs its helper models through it, so they stop with the race too."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
@@ -213,6 +225,50 @@ class _Race:
                 h.cancelSolve()
 
 
+Column = Callable[[Any], int | None]      # a Pyomo variable's HiGHS column (None: not in it)
+
+
+class StartBuilder(Protocol):
+    """Builds a starting plan on copies of the HiGHS model: (objective, column values), or
+    None when it found none within `budget` seconds. The caller binds it to its model, so
+    the adapter needs no idea of what the columns mean; it runs its HiGHS objects through
+    `race` (it stops when another racer has the answer) with `threads`."""
+
+    def __call__(self, column: Column, lp: highspy.HighsLp, seed: int, budget: float,
+                 gap: float, race: Race, threads: int) -> tuple[float, np.ndarray] | None:
+        ...
+
+
+class _PyomoHighsAccess:
+    """Every private attribute of Pyomo's persistent (contrib.solver, "v2") Highs interface
+    pkplanner relies on, one method each, and nowhere else: Pyomo has no public way to
+    reach the highspy object it fills, a variable's column, or to push an update outside
+    `solve` (whose re-push of every bound drops a start: see the module docstring).
+    tests/test_adapter.py touches each one on a tiny model, so an upgrade that removes one
+    fails there, naming it, instead of deep inside a solve."""
+
+    ATTRIBUTES = ("_solver_model", "_pyomo_var_to_solver_var_map", "_vars", "_active_config")
+
+    def __init__(self, opt: Highs):
+        self.opt = opt
+
+    def solver_model(self) -> highspy.Highs:
+        return self.opt._solver_model
+
+    def columns(self) -> dict[int, int]:
+        """id(Pyomo variable) -> its HiGHS column."""
+        return self.opt._pyomo_var_to_solver_var_map
+
+    def var(self, var_id: int) -> Any:
+        """The Pyomo variable of an id in `columns`."""
+        return self.opt._vars[var_id][0]
+
+    def use_default_config(self) -> None:
+        """`update` reads the config `solve` would have set from its arguments; there is
+        no `solve` here, so it is set to the interface's defaults."""
+        self.opt._active_config = self.opt.config(value={}, preserve_implicit=True)
+
+
 class PersistentHighs:
     """A HiGHS instance holding one Pyomo model; re-solve after mutable-param changes."""
 
@@ -220,6 +276,7 @@ class PersistentHighs:
         self.model = model
         self.settings = settings
         self.opt = Highs()
+        self._pyomo = _PyomoHighsAccess(self.opt)
         self._last: np.ndarray | None = None      # the last plan, a start for the next run
         # a MIP or a pure LP (reads the bound differently); no run adds columns
         self._mip = any(v.is_integer() or v.is_binary()
@@ -230,20 +287,20 @@ class PersistentHighs:
 
     @property
     def highs(self) -> highspy.Highs:
-        return self.opt._solver_model
+        return self._pyomo.solver_model()
 
     def column(self, var: Any) -> int | None:
-        return self.opt._pyomo_var_to_solver_var_map.get(id(var))
+        return self._pyomo.columns().get(id(var))
 
     def sync(self) -> None:
         """Push changed parameters, rows and objectives into HiGHS (Pyomo's update)."""
-        self.opt._active_config = self.opt.config(value={}, preserve_implicit=True)
+        self._pyomo.use_default_config()
         self.opt.update()
 
     def run(self, time_limit: float | None = None, gap: float | None = None,
-            extra: dict[str, Any] | None = None, start: bool = False,
+            extra: dict[str, Any] | None = None, start: StartBuilder | None = None,
             previous: bool = False) -> RunStats:
-        """Solve. `start`: build the units-first start first (if the settings allow it);
+        """Solve. `start`: build a starting plan with it first (if the settings allow it);
         `previous`: offer the last run's plan as the start instead (re-solves after a
         parameter change: it often still holds, and HiGHS then only has to improve it)."""
         s = self.settings
@@ -262,8 +319,8 @@ class PersistentHighs:
         with SOLVER_LOCK:
             self.sync()
             seed_plan = self._last if previous else None
-            result = self._race(options, start and s.warm_start and seed_plan is None, t0,
-                                seed_plan)
+            builder = start if s.warm_start and seed_plan is None else None
+            result = self._race(options, builder, t0, seed_plan)
             if result.values is not None:
                 self._load(result.values)
                 self._last = result.values
@@ -276,11 +333,11 @@ class PersistentHighs:
 
     # ----------------------------------------------------------------- racing
 
-    def _race(self, options: dict[str, Any], use_start: bool, t0: float,
+    def _race(self, options: dict[str, Any], start: StartBuilder | None, t0: float,
               seed_plan: np.ndarray | None = None) -> _Result:
         n = max(1, self.settings.racers)
-        race = _Race()
-        lp = self.highs.getLp() if n > 1 or use_start else None
+        race = Race()
+        lp = self.highs.getLp() if n > 1 or start is not None else None
         # racing needs cancellation, which highspy never resets on an object: fresh copies
         copies = [self.highs] if n == 1 else [quiet_highs(lp, threads=self.settings.threads)
                                               for _ in range(n)]
@@ -290,11 +347,11 @@ class PersistentHighs:
         results: list[_Result | None] = [None] * n
 
         def go(i: int) -> None:
-            # a portfolio: even racers start from the units-first plan, odd ones cold
+            # a portfolio: even racers start from the built plan, odd ones cold
             # (each way loses badly on some seeds; benchmarks/results.md)
             try:
                 result = self._racer(copies[i], lp, self.settings.seed + i, options,
-                                     use_start and i % 2 == 0, race, t0, seed_plan)
+                                     start if i % 2 == 0 else None, race, t0, seed_plan)
             except SolverError as e:
                 result = _Result("error", None, None, None, None, self.settings.seed + i,
                                  error=str(e))
@@ -313,17 +370,15 @@ class PersistentHighs:
         return combine([r for r in results if r is not None], options["mip_rel_gap"])
 
     def _racer(self, h: highspy.Highs, lp: Any, seed: int, options: dict[str, Any],
-               use_start: bool, race: _Race, t0: float,
+               start: StartBuilder | None, race: Race, t0: float,
                seed_plan: np.ndarray | None = None) -> _Result:
-        from pkplanner.heuristic import units_first_start  # heuristic imports this module
-
         start_obj, given = None, seed_plan
-        if seed_plan is None and use_start and lp is not None:
+        if seed_plan is None and start is not None and lp is not None:
             budget = start_budget(options["time_limit"]) - (time.perf_counter() - t0)
-            start = units_first_start(self.model, self.column, lp, seed, budget,
-                                      options["mip_rel_gap"], race, options["threads"])
-            if start is not None:
-                start_obj, given = start
+            built = start(self.column, lp, seed, budget, options["mip_rel_gap"], race,
+                          options["threads"])
+            if built is not None:
+                start_obj, given = built
         if given is not None:
             set_start(h, given)
         if not self._run_one(h, seed, options, race, t0):
@@ -347,7 +402,7 @@ class PersistentHighs:
         out.start_objective = start_obj
         return out
 
-    def _run_one(self, h: highspy.Highs, seed: int, options: dict[str, Any], race: _Race,
+    def _run_one(self, h: highspy.Highs, seed: int, options: dict[str, Any], race: Race,
                  t0: float) -> bool:
         """Run `h` within what is left of the time limit; False if the race was over."""
         left = options["time_limit"] - (time.perf_counter() - t0)
@@ -361,8 +416,8 @@ class PersistentHighs:
         return True
 
     def _load(self, values: np.ndarray) -> None:
-        for var_id, col in self.opt._pyomo_var_to_solver_var_map.items():
-            var = self.opt._vars[var_id][0]
+        for var_id, col in self._pyomo.columns().items():
+            var = self._pyomo.var(var_id)
             if not var.fixed:
                 var.set_value(float(values[col]), skip_validation=True)
 

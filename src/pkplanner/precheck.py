@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare, rounded_requirement
+from pkplanner.heuristic import units_first
 from pkplanner.model import build_model, x_upper
 from pkplanner.scenario import ResolvedScenario
 
@@ -283,6 +284,7 @@ class Least:
             ceiling = sum(d.maxpers.values()) + 1
         rules = rs.scenario.rules.model_copy(update={rule: ceiling})
         d = prepare(rs.scenario.model_copy(update={"rules": rules}))
+        self.data = d
         self.model = build_model(d, "cost" if rule == "budget_per_month" else "feasibility")
         if rule == "personnel_max":
             self.model.objective.deactivate()
@@ -308,7 +310,8 @@ class Least:
         hit a 20 s limit depending on the start the heuristic found in its time share."""
         if self._least is not None:
             return self._least
-        st = self.solver.run(gap=1e-4, start=True, extra={"solve_relaxation": False})
+        st = self.solver.run(gap=1e-4, start=units_first(self.model, self.data),
+                             extra={"solve_relaxation": False})
         if st.objective is not None and not exact(st):
             try:
                 more = self.solver.run(gap=0.0, previous=True, time_limit=min(

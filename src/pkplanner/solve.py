@@ -19,6 +19,7 @@ from pkplanner import __version__
 from pkplanner import highs as hs
 from pkplanner.data import ModelData, prepare
 from pkplanner.explain import explanation
+from pkplanner.heuristic import units_first
 from pkplanner.model import (
     build_model,
     cost_expr,
@@ -207,7 +208,7 @@ def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objecti
         out = _solve_acceptability(d, m, solver, settings, t0, build_s)
         out.racers = settings.racers
         return out
-    stats = solver.run(start=True, previous=previous)
+    stats = solver.run(start=units_first(m, d), previous=previous)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
     if objective == "coverage" and stats.objective is not None:
@@ -295,7 +296,8 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
             hi = mid
     set_floor(lo - 1e-9)
     left = _left(settings, t0)
-    final = solver.run(start=True, time_limit=left) if left is None or left >= 0.05 else None
+    final = (solver.run(start=units_first(m, d), time_limit=left)
+             if left is None or left >= 0.05 else None)
     iterations.append({"floor": lo, "status": final.status if final else "not run",
                        "stage": "least cost", "bracket": [lo, ceiling],
                        **({"stopped": "time limit"} if stopped or final is None else {})})
@@ -312,16 +314,21 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
 
 
 def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1,
-             deadline: float | None = None) -> dict[str, Any]:
-    """The solution file (docs/solution-file.md) of an outcome; an infeasible one is explained,
-    by `deadline` (time.monotonic()) when one is given."""
+             deadline: float | None = None, explain: bool = True) -> dict[str, Any]:
+    """The solution file (docs/solution-file.md) of an outcome; an infeasible one is explained
+    (by `deadline`, a time.monotonic(), when one is given), unless `explain` is False (batch
+    sweeps, where an explanation per infeasible point would cost more than the sweep)."""
     conflicts: list[dict[str, Any]] = []
     extra: dict[str, Any] = {"iterations": outcome.iterations} if outcome.iterations else {}
-    if outcome.status == "infeasible":
+    if outcome.status == "infeasible" and explain:
         ex = explanation(rs, deadline=deadline, known_infeasible=True)
         conflicts = [c.as_dict() for c in ex.conflicts]
         extra["explanation"] = {"complete": ex.complete, "note": ex.note,
                                 "tests": ex.tests, "seconds": round(ex.seconds, 3)}
+    elif outcome.status == "infeasible":
+        extra["explanation"] = {"complete": False, "note": "not explained (batch run; "
+                                "`pkplanner explain` gives the conflicting rules)",
+                                "tests": 0, "seconds": 0.0}
     return solution_document(
         rs, outcome.data, outcome.plan, objective=outcome.objective,
         objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,

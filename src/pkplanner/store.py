@@ -44,6 +44,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("n_contributors", "INTEGER"),
         ("mip_gap", "DOUBLE"),
         ("solve_mode", "VARCHAR"),         # rebuild | persistent | none
+        ("verified", "BOOLEAN"),           # the verifier passed the plan; null: not checked
     ],
     "zones": [
         ("run_key", "VARCHAR"), ("zone", "VARCHAR"), ("deployed", "BOOLEAN"),

@@ -1,0 +1,74 @@
+"""One pipeline for every place a plan is made: solve → document (explained when
+infeasible) → verify. The CLI (`solve`, `options`), the app and batch call it, so a plan is
+checked by the independent verifier wherever it is produced (batch may opt out, and says so
+in its runs), every solution file carries the same solver block, and one process-wide lock
+keeps concurrent solves (app sessions, threads) apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pkplanner import highs as hs
+from pkplanner.scenario import ResolvedScenario
+from pkplanner.sensitivity import sensitivity
+from pkplanner.solve import Outcome, Reusable, document, solve
+from pkplanner.verify import verify
+
+__all__ = ["Checked", "SolverSettings", "busy", "sensitivity_of", "solve_checked"]
+
+SolverSettings = hs.SolverSettings          # what a caller sets: time limit, gap, threads
+
+
+@dataclass
+class Checked:
+    """A solved case: the outcome, its solution document and the verifier's findings."""
+
+    rs: ResolvedScenario
+    outcome: Outcome
+    doc: dict[str, Any]
+    verdict: list[str] | None       # None: not verified (a batch that opted out)
+    mode: str = "rebuild"           # rebuild | persistent (a re-solve on a kept model)
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict is not None and not self.verdict
+
+
+def solve_checked(rs: ResolvedScenario, objective: str | None = None,
+                  settings: hs.SolverSettings | None = None, *, threads: int = 1,
+                  deadline: float | None = None, explain: bool = True,
+                  with_sensitivity: bool = False, reuse: Reusable | None = None,
+                  check: bool = True) -> Checked:
+    """Solve `rs` (on `reuse`'s kept model when given), build its solution document, add
+    the sensitivity records when asked, and verify the plan unless `check` is False.
+    `deadline` (time.monotonic()) bounds the explanation and the sensitivity re-solves."""
+    settings = settings or hs.SolverSettings()
+    with hs.SOLVER_LOCK:
+        if reuse is not None:
+            outcome, mode = reuse.solve(rs, objective)
+        else:
+            outcome, mode = solve(rs, objective, settings), "rebuild"
+        doc = document(rs, outcome, threads, deadline=deadline, explain=explain)
+        if with_sensitivity and outcome.plan is not None:
+            doc["sensitivity"] = sensitivity(rs, doc, outcome.objective, settings,
+                                             deadline=deadline)
+    verdict = [str(v) for v in verify(rs, doc)] if check else None
+    return Checked(rs, outcome, doc, verdict, mode)
+
+
+def sensitivity_of(rs: ResolvedScenario, doc: dict[str, Any], objective: str | None,
+                   settings: hs.SolverSettings,
+                   deadline: float | None = None) -> list[dict[str, Any]]:
+    """The sensitivity records of a solved case, under the same process-wide lock."""
+    with hs.SOLVER_LOCK:
+        return sensitivity(rs, doc, objective, settings, deadline=deadline)
+
+
+def busy() -> bool:
+    """Is another thread solving now? (The app says a solve will wait for it.)"""
+    if hs.SOLVER_LOCK.acquire(blocking=False):
+        hs.SOLVER_LOCK.release()
+        return False
+    return True
