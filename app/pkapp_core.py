@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
 from pkplanner.report import build_report, write_xlsx
@@ -235,65 +236,20 @@ def problem_text(p: Problem) -> str:
 # --------------------------------------------------------------------------- relaxations
 
 
-@dataclass(frozen=True)
-class RuleEdit:
-    key: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class VetoDrop:
-    party: str
-    contributor: str | None
-    group: str | None
-    zones: tuple[str, ...]
-
-
-_NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
-
-
-def _num(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
-def parse_relaxation(text: str, rules: dict[str, Any]) -> RuleEdit | VetoDrop | None:
-    """Turn a Conflict.relaxation sentence into an edit; None for qualitative advice.
-
-    `rules` are the effective rules the conflict was found under (dict-valued rules such as
-    floors are rewritten whole, one entry changed)."""
-    t = (text or "").strip()
-    m = re.fullmatch(rf"raise (max_share|max_share_zone|language_share) to {_NUM}", t)
-    if m:
-        return RuleEdit(m[1], _num(m[2]))
-    m = re.fullmatch(rf"raise the cap on group ([a-z0-9_]+) to {_NUM}", t)
-    if m:
-        return RuleEdit("group_caps", {**(rules.get("group_caps") or {}), m[1]: _num(m[2])})
-    m = re.fullmatch(rf"lower (min_contributors_zone|min_contributors|min_contingent|"
-                     rf"personnel_min) to {_NUM}", t)
-    if m:
-        return RuleEdit(m[1], int(_num(m[2])))
-    m = re.fullmatch(rf"raise personnel_max to {_NUM}", t)
-    if m:
-        return RuleEdit("personnel_max", int(_num(m[1])))
-    m = re.fullmatch(rf"raise budget_per_month to {_NUM}", t)
-    if m:
-        return RuleEdit("budget_per_month", _num(m[1]))
-    m = re.fullmatch(rf"lower (\S+)'s (floor|armament floor) to {_NUM}", t)
-    if m:
-        key = "acceptability_floor" if m[2] == "floor" else "armament_floor"
-        return RuleEdit(key, {**(rules.get(key) or {}), m[1]: _num(m[3])})
-    m = re.fullmatch(r"stop excluding group ([a-z0-9_]+)", t)
-    if m:
-        return RuleEdit("exclude_groups",
-                        [g for g in rules.get("exclude_groups") or [] if g != m[1]])
-    m = re.fullmatch(r"drop (\S+)'s veto on (?:group ([a-z0-9_]+)|(\S+?))(?: in (\S+))?", t)
-    if m:
-        zones = tuple(m[4].split(",")) if m[4] else ()
-        return VetoDrop(m[1], m[3], m[2], zones)
-    return None
+def conflict_edit(conflict: dict[str, Any]) -> RuleEdit | VetoDrop | None:
+    """The relaxation of a conflict record as the change to apply (its `edit`); None for
+    written advice, and for a file without the key or with one that is malformed."""
+    d = conflict.get("edit")
+    if d is None:
+        return None
+    try:
+        return edit_from_dict(d)
+    except ValueError:
+        return None
 
 
 def drop_veto(doc: dict[str, Any], edit: VetoDrop) -> dict[str, Any]:
+    """The scenario document without that veto (a relaxation the explanation found)."""
     out = copy.deepcopy(doc)
     out["vetoes"] = [v for v in out.get("vetoes") or [] if not (
         v.get("party") == edit.party and v.get("contributor") == edit.contributor
@@ -302,6 +258,7 @@ def drop_veto(doc: dict[str, Any], edit: VetoDrop) -> dict[str, Any]:
 
 
 def edit_text(edit: RuleEdit | VetoDrop) -> str:
+    """What applying the edit does to the session's scenario, in the app's words."""
     if isinstance(edit, VetoDrop):
         target = edit.contributor or f"group {edit.group}"
         where = f" in {', '.join(edit.zones)}" if edit.zones else ""

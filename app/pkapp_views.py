@@ -14,6 +14,7 @@ import streamlit as st
 from pkplanner.app import pkapp_core as core
 from pkplanner.app import pkapp_state as state
 
+from pkplanner.edits import RuleEdit, VetoDrop
 from pkplanner.pipeline import busy
 from pkplanner.report import build_comparison, build_report, solution_frames
 
@@ -227,12 +228,11 @@ def _conflicts(v: core.Variant) -> None:
                 "(a written suggestion appears only where dropping that rule alone does). A "
                 "rule with neither is part of the conflict, but changing it alone was not "
                 "shown to be enough.")
-    rules = v.solution.get("rules") or {}
     for i, c in enumerate(conflicts):
         with st.container(border=True, key=f"conflict_{v.number}_{i}"):
             st.markdown(f"**{core.md(c.get('rule', ''))}** — {core.md(c.get('detail', ''))}")
             relax = c.get("relaxation") or ""
-            edit = core.parse_relaxation(relax, rules)
+            edit = core.conflict_edit(c)
             if edit is not None:
                 st.button(f"Apply: {relax}", key=f"relax_{v.number}_{i}",
                           on_click=apply_relaxation, args=(v.number, i),
@@ -248,11 +248,11 @@ def apply_relaxation(number: int, index: int) -> None:
     if v is None:
         return
     c = v.solution["conflicts"][index]
-    edit = core.parse_relaxation(c.get("relaxation") or "", v.solution.get("rules") or {})
-    if isinstance(edit, core.RuleEdit):
+    edit = core.conflict_edit(c)
+    if isinstance(edit, RuleEdit):
         state.set_override(edit.key, edit.value)
         state.bump()
-    elif isinstance(edit, core.VetoDrop):
+    elif isinstance(edit, VetoDrop):
         new = core.drop_veto(s["doc"], edit)
         if new == s["doc"]:
             state.flash("warning", "That veto is no longer in the scenario.")

@@ -16,6 +16,7 @@ import yaml
 from pkplanner.app import pkapp_core as core
 from pkplanner.app import pkapp_tables as tables
 
+from pkplanner.edits import RuleEdit, VetoDrop
 from pkplanner.errors import InputError
 from pkplanner.resources import app_script
 from pkplanner.scenario import load_text, resolve
@@ -111,6 +112,8 @@ def test_infeasible_edit_shows_explanation_and_one_click_relaxation() -> None:
     i = [c["rule"] for c in v.solution["conflicts"]].index("dominance.max_share")
     relax = v.solution["conflicts"][i]["relaxation"]
     assert relax.startswith("raise max_share to ")
+    assert v.solution["conflicts"][i]["edit"] == {
+        "kind": "rule", "key": "max_share", "value": float(relax.split()[-1])}
     at.button(key=f"relax_{v.number}_{i}").click()
     run_ok(at)
     assert at.session_state["overrides"]["rules.max_share"] == float(relax.split()[-1])
@@ -333,39 +336,26 @@ def test_downloaded_yaml_loads_back_identically(rel: str) -> None:
         core.effective_rules(doc, opt, overrides)
 
 
-RULES = {"max_share": 0.3, "group_caps": {"csto": 0.4}, "acceptability_floor":
-         {"AZ": 0.5, "AM": 0.8}, "armament_floor": {"AM": 0.6},
-         "exclude_groups": ["minsk_cochair", "neighbour"]}
-
-
-@pytest.mark.parametrize(("text", "edit"), [
-    ("raise max_share to 0.50", core.RuleEdit("max_share", 0.5)),
-    ("raise max_share_zone to 0.75", core.RuleEdit("max_share_zone", 0.75)),
-    ("raise the cap on group csto to 0.55", core.RuleEdit("group_caps", {"csto": 0.55})),
-    ("lower min_contributors to 3", core.RuleEdit("min_contributors", 3)),
-    ("lower min_contributors_zone to 1", core.RuleEdit("min_contributors_zone", 1)),
-    ("lower min_contingent to 12", core.RuleEdit("min_contingent", 12)),
-    ("lower personnel_min to 400", core.RuleEdit("personnel_min", 400)),
-    ("raise personnel_max to 316", core.RuleEdit("personnel_max", 316)),
-    ("raise budget_per_month to 1,234,567", core.RuleEdit("budget_per_month", 1234567.0)),
-    ("lower AM's floor to 0.75", core.RuleEdit("acceptability_floor", {"AZ": 0.5, "AM": 0.75})),
-    ("lower AM's armament floor to 0.40", core.RuleEdit("armament_floor", {"AM": 0.4})),
-    ("stop excluding group neighbour", core.RuleEdit("exclude_groups", ["minsk_cochair"])),
-    ("drop AM's veto on TUR", core.VetoDrop("AM", "TUR", None, ())),
-    ("drop AZ's veto on group csto in shusha,lachin",
-     core.VetoDrop("AZ", None, "csto", ("shusha", "lachin"))),
-    ("obtain more units or personnel from this contributor", None),
-    ("", None),
-])
-def test_parse_relaxation(text: str, edit: Any) -> None:
-    assert core.parse_relaxation(text, RULES) == edit
+def test_conflict_edit_reads_the_structured_edit() -> None:
+    """The app applies `conflicts[].edit`, never the sentence: an older file without the
+    key, written advice, and a malformed edit give no button."""
+    edit = {"kind": "rule", "key": "max_share", "value": 0.5}
+    assert core.conflict_edit({"relaxation": "whatever the wording", "edit": edit}) == \
+        RuleEdit("max_share", 0.5)
+    veto = {"kind": "veto", "party": "AZ", "contributor": None, "group": "csto",
+            "zones": ["shusha", "lachin"]}
+    assert core.conflict_edit({"edit": veto}) == VetoDrop("AZ", None, "csto", ("shusha", "lachin"))
+    assert core.conflict_edit({"relaxation": "raise max_share to 0.50"}) is None
+    assert core.conflict_edit({"relaxation": "obtain more units or personnel from this "
+                                             "contributor"}) is None
+    assert core.conflict_edit({"edit": {"kind": "rule", "key": "max_share"}}) is None
 
 
 def test_drop_veto_removes_exactly_that_veto() -> None:
     doc = {"vetoes": [{"party": "AM", "contributor": "TUR", "group": None, "zones": None},
                       {"party": "AZ", "contributor": None, "group": "csto", "zones": ["a"]},
                       {"party": "AZ", "contributor": None, "group": "csto", "zones": None}]}
-    out = core.drop_veto(doc, core.VetoDrop("AZ", None, "csto", ("a",)))
+    out = core.drop_veto(doc, VetoDrop("AZ", None, "csto", ("a",)))
     assert out["vetoes"] == [doc["vetoes"][0], doc["vetoes"][2]]
 
 

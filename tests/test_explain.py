@@ -16,13 +16,21 @@ from typing import Any
 
 import pytest
 import yaml
-from pkplanner.app import pkapp_core as core
 
 from pkplanner import highs as hs
 from pkplanner import precheck
 from pkplanner.cli import print_conflicts
 from pkplanner.data import prepare
-from pkplanner.explain import LEAST, Explainer, Explanation, explain, explanation, without
+from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
+from pkplanner.explain import (
+    LEAST,
+    SUGGESTIONS,
+    Explainer,
+    Explanation,
+    explain,
+    explanation,
+    without,
+)
 from pkplanner.model import build_model
 from pkplanner.scenario import ResolvedScenario, load_resolved
 from pkplanner.schema import Scenario
@@ -74,6 +82,9 @@ def test_two_vetoes_and_short_capacity(tmp_path: Path) -> None:
     assert "capacity.SWE" in conflicts
     assert conflicts["veto AM->TUR"].relaxation == "drop AM's veto on TUR"
     assert conflicts["veto AZ->RUS"].relaxation == "drop AZ's veto on RUS"
+    assert conflicts["veto AM->TUR"].edit == VetoDrop("AM", "TUR", None, ())
+    assert conflicts["veto AM->TUR"].as_dict()["edit"] == {
+        "kind": "veto", "party": "AM", "contributor": "TUR", "group": None, "zones": []}
     assert "TUR" in conflicts["veto AM->TUR"].detail
 
 
@@ -88,7 +99,11 @@ def test_solve_exits_3_and_writes_conflicts(tmp_path: Path) -> None:
     assert doc["status"] == "infeasible"
     rules = {c["rule"] for c in doc["conflicts"]}
     assert {"veto AM->TUR", "veto AZ->RUS"} <= rules
-    assert all(set(c) == {"rule", "detail", "relaxation", "alone"} for c in doc["conflicts"])
+    # a change tested carries its edit; written advice (SWE's capacity) has none
+    assert all(set(c) == {"rule", "detail", "relaxation", "alone"} | (
+        set() if c["relaxation"] in SUGGESTIONS else {"edit"}) for c in doc["conflicts"])
+    by_rule = {c["rule"]: c for c in doc["conflicts"]}
+    assert edit_from_dict(by_rule["veto AZ->RUS"]["edit"]) == VetoDrop("AZ", "RUS", None, ())
     assert all(c["alone"] is True for c in doc["conflicts"])
     assert "dropping any one" not in res.stdout
 
@@ -104,6 +119,7 @@ def test_floor_relaxation_is_the_best_reachable_floor(tmp_path: Path) -> None:
     conflicts = {c.rule: c for c in explain(rs)}
     assert "acceptability.AM" in conflicts
     assert conflicts["acceptability.AM"].relaxation == "lower AM's floor to 0.75"
+    assert conflicts["acceptability.AM"].edit == RuleEdit("acceptability_floor", {"AM": 0.75})
 
 
 def test_max_share_relaxation(tmp_path: Path) -> None:
@@ -116,6 +132,7 @@ def test_max_share_relaxation(tmp_path: Path) -> None:
     conflicts = explain(rs)
     assert [c.rule for c in conflicts] == ["dominance.max_share"]
     assert conflicts[0].relaxation == "raise max_share to 0.50"
+    assert conflicts[0].as_dict()["edit"] == {"kind": "rule", "key": "max_share", "value": 0.5}
 
 
 def test_feasible_scenario_has_no_conflicts(tmp_path: Path) -> None:
@@ -148,20 +165,19 @@ def plan_without(rs: ResolvedScenario, dropped: set[str]) -> bool:
     return has_plan(*without(rs, dropped))
 
 
-def applied(rs: ResolvedScenario, relaxation: str) -> Scenario | None:
-    """The scenario with one relaxation applied the way the app applies it."""
+def applied(rs: ResolvedScenario, edit: RuleEdit | VetoDrop) -> Scenario:
+    """The scenario with one relaxation applied the way the app applies it: the edit as
+    solution.json carries it, read back."""
     sc = rs.scenario
-    edit = core.parse_relaxation(relaxation, sc.rules.model_dump(mode="json"))
-    if isinstance(edit, core.RuleEdit):
+    edit = edit_from_dict(json.loads(json.dumps(edit.as_dict())))
+    if isinstance(edit, RuleEdit):
         return sc.model_copy(update={"rules": sc.rules.model_copy(
             update={edit.key: edit.value})})
-    if isinstance(edit, core.VetoDrop):
-        kept = [v for v in sc.vetoes if not (
-            v.party == edit.party and v.contributor == edit.contributor
-            and v.group == edit.group and tuple(v.zones or ()) == edit.zones)]
-        assert len(kept) == len(sc.vetoes) - 1, relaxation
-        return sc.model_copy(update={"vetoes": kept})
-    return None
+    kept = [v for v in sc.vetoes if not (
+        v.party == edit.party and v.contributor == edit.contributor
+        and v.group == edit.group and tuple(v.zones or ()) == edit.zones)]
+    assert len(kept) == len(sc.vetoes) - 1, edit
+    return sc.model_copy(update={"vetoes": kept})
 
 
 def others(rs: ResolvedScenario, listed: set[str]) -> set[str]:
@@ -190,9 +206,12 @@ def check_claims(rs: ResolvedScenario, ex: Explanation) -> None:
             assert plan_without(rs, {c.rule}) is c.alone, c
         if c.relaxation:
             assert c.alone is True, c
-            sc = applied(rs, c.relaxation)
-            if sc is not None:
-                assert has_plan(sc), c
+        if c.relaxation in SUGGESTIONS or not c.relaxation:
+            assert c.edit is None, c        # written advice, or nothing: no change to apply
+            continue
+        assert c.edit is not None, c
+        assert c.relaxation == sentence(c.edit, rs.scenario.rules.model_dump(mode="json")), c
+        assert has_plan(applied(rs, c.edit)), c
 
 
 def explained(rs: ResolvedScenario, **kwargs: Any) -> Explanation:
@@ -243,10 +262,12 @@ def test_budget_is_proven_without_a_search() -> None:
     assert budget.relaxation == "raise budget_per_month to 632,000"
     assert budget.alone is True
     assert "632,000" in budget.detail
-    sc = applied(rs, budget.relaxation)
-    assert sc is not None and has_plan(sc)
-    assert not has_plan(applied(rs, "raise budget_per_month to 631,999") or sc)
+    assert budget.edit == RuleEdit("budget_per_month", 632000.0)
+    assert has_plan(applied(rs, budget.edit))
+    assert not has_plan(applied(rs, RuleEdit("budget_per_month", 631999.0)))
     assert budget.as_dict()["alone"] is True
+    assert budget.as_dict()["edit"] == {"kind": "rule", "key": "budget_per_month",
+                                        "value": 632000.0}
 
 
 def test_floor_above_every_score_is_proven_by_the_precheck(tmp_path: Path) -> None:

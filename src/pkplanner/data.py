@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from pkplanner import network
-from pkplanner.schema import Rules, Scenario
+from pkplanner.schema import Rules, Scenario, Veto
 
 REQ_KEYS = ("base", "per_line_km", "per_1000_pop", "per_1000_returnees", "per_km2",
             "per_1000_mines")
@@ -67,6 +67,13 @@ def requirement(rule: dict[str, float], zone: dict[str, float], mult: float) -> 
     )
 
 
+def veto_label(v: Veto) -> str:
+    """The rule label of a veto: 'veto AM->TUR', 'veto AZ->group csto in shusha,lachin'."""
+    target = v.contributor or f"group {v.group}"
+    where = f" in {','.join(v.zones)}" if v.zones else ""
+    return f"veto {v.party}->{target}{where}"
+
+
 def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
     """Tables for the model. `ignore` names rule labels (e.g. 'veto AM->TUR') to drop,
     which is how the explanation tests whether a rule takes part in a conflict."""
@@ -112,9 +119,7 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         labels[f"exclude {g}"] = [(c.id, z) for c in contributors if g in c.groups
                                   for z in zone_ids]
     for v in sc.vetoes:
-        target = v.contributor or f"group {v.group}"
-        where = f" in {','.join(v.zones)}" if v.zones else ""
-        labels[f"veto {v.party}->{target}{where}"] = [
+        labels[veto_label(v)] = [
             (c.id, z) for c in contributors
             if v.contributor == c.id or (v.group is not None and v.group in c.groups)
             for z in v.zones or zone_ids]

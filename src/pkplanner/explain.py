@@ -29,12 +29,16 @@ from typing import Any
 
 from pkplanner import highs as hs
 from pkplanner import precheck
-from pkplanner.data import prepare
+from pkplanner.data import prepare, veto_label
+from pkplanner.edits import RuleEdit, VetoDrop, sentence
 from pkplanner.model import build_model
 from pkplanner.precheck import MAX_ENTITY_GROUPS
 from pkplanner.scenario import ResolvedScenario
 
 STOPPED = "the rules shown so far conflict; the search stopped at the time limit"
+# what `Explainer.relaxation` finds: a change tested (its sentence comes from edits.py),
+# written advice (QUALITATIVE, CAPACITY_ALL: nothing to apply), or "" for none
+Relaxation = RuleEdit | VetoDrop | str
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,16 @@ class Conflict:
                        # found and checked); numeric ones were tested at the printed value
     alone: bool | None = None   # dropping this rule alone, every other rule in force:
                                 # True restores a plan, False does not, None not tested
+    edit: RuleEdit | VetoDrop | None = None     # `relaxation` as data, the change tested
+                                                # (None for written advice, or none found)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "detail": self.detail, "relaxation": self.relaxation,
-                "alone": self.alone}
+        out: dict[str, Any] = {"rule": self.rule, "detail": self.detail,
+                               "relaxation": self.relaxation,
+                               "alone": self.alone}
+        if self.edit is not None:
+            out["edit"] = self.edit.as_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Explainer:
         self.facts: dict[str, str] = {}     # group -> the numbers behind a precheck proof
         self.best: dict[str, float] = {}    # group -> the value a precheck bound allows
         self.alone: dict[str, bool | None] = {}
-        self.relaxed: dict[str, str] = {}
+        self.relaxed: dict[str, Relaxation] = {}
         self._least: dict[str, precheck.Least] = {}
 
     # ------------------------------------------------------------------ feasibility
@@ -274,7 +284,12 @@ class Explainer:
             detail = describe(self.rs, g)
             if g in self.facts:
                 detail = self.facts[g] if g == "structure" else f"{detail}: {self.facts[g]}"
-            out.append(Conflict(g, detail, self.relaxed.get(g, ""), self.alone.get(g)))
+            relax = self.relaxed.get(g, "")
+            if isinstance(relax, str):
+                out.append(Conflict(g, detail, relax, self.alone.get(g)))
+            else:
+                out.append(Conflict(g, detail, sentence(relax, self.rules_dict()),
+                                    self.alone.get(g), relax))
         return out
 
     def together_note(self) -> str:
@@ -294,6 +309,10 @@ class Explainer:
         return "no listed rule is enough alone"
 
     # ------------------------------------------------------------------ relaxations
+    def rules_dict(self) -> dict[str, Any]:
+        """The effective rules the conflict is found under, as solution.json writes them."""
+        return self.rs.scenario.rules.model_dump(mode="json")
+
     def with_rules(self, **update: Any) -> ResolvedScenario:
         sc = self.rs.scenario
         rules = sc.rules.model_copy(update=update)
@@ -328,26 +347,30 @@ class Explainer:
                 bad = mid
         return good if good in passed else None
 
-    def relaxation(self, group: str) -> str:
-        """A change to `group` alone that restores a plan, tested at the value printed."""
+    def relaxation(self, group: str) -> Relaxation:
+        """A change to `group` alone that restores a plan, tested at the value given: an
+        edit (its sentence is written from it), written advice, or "" when none was found."""
         r = self.rs.scenario.rules
         if group.startswith("veto "):
-            party, target = group[len("veto "):].split("->", 1)
-            return f"drop {party}'s veto on {target}"
+            veto = next((v for v in self.rs.scenario.vetoes if veto_label(v) == group), None)
+            if veto is None:
+                return ""
+            return VetoDrop(veto.party, veto.contributor, veto.group, tuple(veto.zones or ()))
         if group.startswith("exclude "):
-            return f"stop excluding group {group[len('exclude '):]}"
+            g = group[len("exclude "):]
+            return RuleEdit("exclude_groups", [x for x in r.exclude_groups if x != g])
 
-        def share(key: str, cur: float) -> str:
+        def share(key: str, cur: float) -> Relaxation:
             v = self.search(100, math.floor(cur * 100), lambda k: self.feasible(
                 set(), self.with_rules(**{key: k / 100})), 1)
-            return f"raise {key} to {v / 100:.2f}" if v is not None else ""
+            return RuleEdit(key, v / 100) if v is not None else ""
 
-        def count(key: str, cur: int) -> str:
+        def count(key: str, cur: int) -> Relaxation:
             hint = self.best.get(group)
             v = self.search(0, cur, lambda k: self.feasible(
                 set(), self.with_rules(**{key: int(k)})), 1,
                 int(hint) if hint is not None and hint < cur else None)
-            return f"lower {key} to {int(v)}" if v is not None else ""
+            return RuleEdit(key, int(v)) if v is not None else ""
 
         if group == "dominance.max_share":
             return share("max_share", r.max_share)
@@ -357,7 +380,7 @@ class Explainer:
             g = group.rsplit(".", 1)[1]
             v = self.search(100, math.floor(r.group_caps[g] * 100), lambda k: self.feasible(
                 set(), self.with_rules(group_caps={**r.group_caps, g: k / 100})), 1)
-            return f"raise the cap on group {g} to {v / 100:.2f}" if v is not None else ""
+            return RuleEdit("group_caps", {**r.group_caps, g: v / 100}) if v is not None else ""
         if group == "dominance.min_contributors":
             return count("min_contributors", r.min_contributors)
         if group == "dominance.min_contributors_zone":
@@ -372,21 +395,20 @@ class Explainer:
             first = math.floor(best * 100 + 1e-9) if best is not None else None
             v = self.search(0, math.ceil(floors[p] * 100), lambda k: self.feasible(
                 set(), self.with_rules(**{key: {**floors, p: k / 100}})), 1, first)
-            what = "floor" if key == "acceptability_floor" else "armament floor"
-            return f"lower {p}'s {what} to {v / 100:.2f}" if v is not None else ""
+            return RuleEdit(key, {**floors, p: v / 100}) if v is not None else ""
         if group == "size.max" and r.personnel_max is not None:
             return self.least_relaxation(group)
         if group == "size.min":
             v = self.search(0, r.personnel_min, lambda x: self.feasible(
                 set(), self.with_rules(personnel_min=int(x))), 1)
-            return f"lower personnel_min to {int(v)}" if v is not None else ""
+            return RuleEdit("personnel_min", int(v)) if v is not None else ""
         if group == "budget" and r.budget_per_month is not None:
             return self.least_relaxation(group)
         if group == "capacity":
             return CAPACITY_ALL
         return QUALITATIVE.get(group.split(".")[0], "")
 
-    def least_relaxation(self, group: str) -> str:
+    def least_relaxation(self, group: str) -> Relaxation:
         """The smallest budget (personnel_max) that works is the least cost (head count)
         with every other rule in force: one MILP, shared with the `alone` test, whose value
         is then tested as printed."""
@@ -396,8 +418,8 @@ class Explainer:
             return ""
         for v in dict.fromkeys((precheck.whole_number(st.objective), math.ceil(st.objective))):
             if self.cost_run(partial(least.holds, v)) is True:
-                return (f"raise budget_per_month to {math.ceil(v):,}" if group == "budget"
-                        else f"raise personnel_max to {math.ceil(v)}")
+                return (RuleEdit("budget_per_month", float(math.ceil(v))) if group == "budget"
+                        else RuleEdit("personnel_max", math.ceil(v)))
         return ""
 
     # ------------------------------------------------------------------ the whole run

@@ -112,6 +112,35 @@ class Totals(_Closed):
                                             "plan).")
 
 
+class RuleEditRecord(_Closed):
+    """A relaxation that sets one rules key, as `--set rules.KEY=VALUE` does."""
+
+    kind: Literal["rule"] = Field(description="`rule`: set a rules key.")
+    key: str = Field(description="The rules key, e.g. `max_share`, `acceptability_floor`, "
+                                 "`exclude_groups`.")
+    value: Any = Field(description="The key's whole new value: a number, or for "
+                                   "`acceptability_floor`, `armament_floor`, `group_caps` "
+                                   "the whole mapping and for `exclude_groups` the whole list, "
+                                   "computed from the rules the conflict was found under with "
+                                   "one entry changed.")
+
+
+class VetoDropRecord(_Closed):
+    """A relaxation that removes one veto from the scenario."""
+
+    kind: Literal["veto"] = Field(description="`veto`: remove a veto.")
+    party: str = Field(description="The party that holds the veto.")
+    contributor: str | None = Field(description="The contributor vetoed; null when the veto "
+                                                "is on a group.")
+    group: str | None = Field(description="The group vetoed; null when the veto is on a "
+                                          "contributor.")
+    zones: list[str] = Field(description="The veto's zones as the scenario lists them; "
+                                         "empty when it applies everywhere.")
+
+
+EditRecord = Annotated[RuleEditRecord | VetoDropRecord, Field(discriminator="kind")]
+
+
 class ConflictRecord(_Closed):
     """One rule of the conflicting set the explanation found, so a planner knows what to
     change; `alone` says whether changing this one rule is enough."""
@@ -126,6 +155,10 @@ class ConflictRecord(_Closed):
     alone: bool | None = Field(None, description="Whether dropping this rule alone, every "
                                                  "other rule in force, restores a plan; null "
                                                  "when not tested.")
+    edit: EditRecord | None = Field(
+        None, description="The relaxation as data, the change that was tested: what an "
+                          "application applies (never parse `relaxation`). Absent for "
+                          "written advice, when no relaxation was found, and in older files.")
 
 
 class SolverInfo(_Open):
