@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from pkplanner import metrics
 from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
@@ -295,7 +296,7 @@ class Variant:
 
     @property
     def feasible(self) -> bool:
-        return self.status in ("optimal", "feasible") and bool(self.solution.get("zones"))
+        return metrics.has_plan(self.solution)
 
     @property
     def label(self) -> str:

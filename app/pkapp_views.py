@@ -14,6 +14,7 @@ import streamlit as st
 from pkplanner.app import pkapp_core as core
 from pkplanner.app import pkapp_state as state
 
+from pkplanner import metrics
 from pkplanner.edits import RuleEdit, VetoDrop
 from pkplanner.pipeline import busy
 from pkplanner.report import build_comparison, build_report, solution_frames
@@ -110,15 +111,12 @@ def variant_view(v: core.Variant) -> None:
 
 def _plan(v: core.Variant) -> None:
     sol = v.solution
-    tot = sol["totals"]
-    deployed = [z for z in sol["zones"] if z.get("deployed")]
     c = st.columns(5)
-    c[0].metric("Personnel", f"{tot['personnel']:,}")
-    c[1].metric("Cost per month", f"{tot['cost_per_month']:,.0f}")
-    c[2].metric("Contributors", tot["contributors"])
-    c[3].metric("Zones deployed", f"{len(deployed)} of {len(sol['zones'])}")
-    worst = min((sol.get("acceptability") or {}).items(), key=lambda kv: kv[1],
-                default=None)
+    c[0].metric("Personnel", f"{metrics.personnel(sol):,}")
+    c[1].metric("Cost per month", f"{metrics.cost_per_month(sol):,.0f}")
+    c[2].metric("Contributors", metrics.n_contributors(sol))
+    c[3].metric("Zones deployed", f"{metrics.zones_deployed(sol)} of {len(sol['zones'])}")
+    worst = metrics.least_acceptability(sol)
     c[4].metric("Least acceptability", f"{worst[1]:.3f} ({worst[0]})" if worst else "-",
                 help="The party that accepts the force least, and how much.")
     figs = figures(v)

@@ -44,6 +44,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from pkplanner import metrics
 from pkplanner.batch_spec import BatchSpec, Target, check_targets, expand, load_spec, sample_values
 from pkplanner.errors import InputError, Problem
 from pkplanner.scenario import ResolvedScenario, load, resolve
@@ -492,19 +493,18 @@ def error_result(run: Run, message: str, seconds: float) -> dict[str, Any]:
 def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str,
               verified: bool | None = None) -> dict[str, Any]:
     """The store rows of one solved run, from its solution document (docs/solution-file.md)."""
-    ok = doc["status"] in FEASIBLE and bool(doc["zones"])
-    acc = {p: float(v) for p, v in doc["acceptability"].items()}
+    acc = metrics.acceptability(doc)
+    least = metrics.least_acceptability(doc)
     value = doc["objective"]["value"]
-    gap = doc["mip_gap"]
     row = run.row() | {
         "status": doc["status"],
         "objective_value": float(value) if value is not None else None,
-        "personnel": int(doc["totals"]["personnel"]) if ok else None,
-        "cost_per_month": float(doc["totals"]["cost_per_month"]) if ok else None,
-        "min_acceptability": min(acc.values()) if ok and acc else None,
-        "acceptability": _json(acc) if ok else None,
-        "n_contributors": int(doc["totals"]["contributors"]) if ok else None,
-        "mip_gap": float(gap) if gap is not None else None,
+        "personnel": metrics.personnel(doc),
+        "cost_per_month": metrics.cost_per_month(doc),
+        "min_acceptability": least[1] if least is not None else None,
+        "acceptability": _json(acc) if acc is not None else None,
+        "n_contributors": metrics.n_contributors(doc),
+        "mip_gap": metrics.gap(doc),
         "seconds": round(seconds, 6),
         "error": None,
         "solve_mode": mode,

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pkplanner import __version__
+from pkplanner import __version__, metrics
 from pkplanner import highs as hs
 from pkplanner.errors import InputError, one_line
 from pkplanner.explain import SUGGESTIONS, explanation
@@ -315,21 +315,21 @@ def options(
     parties = [p.id for p in loaded.scenario.parties]
 
     def line(label: str, fn) -> None:  # type: ignore[no-untyped-def]
-        table.add_row(label, *[fn(o, d) if o.plan is not None or label == "status" else "-"
+        table.add_row(label, *[fn(o, d) if metrics.has_plan(d) or label == "status" else "-"
                                for _, o, d in rows])
 
     line("status", lambda o, d: o.status + (f" ({', '.join(c['rule'] for c in d['conflicts'])})"
                                             if d["conflicts"] else ""))
-    line("personnel", lambda o, d: f"{d['totals']['personnel']:,}")
-    line("cost / month", lambda o, d: f"{d['totals']['cost_per_month']:,.0f}")
-    line("contributors", lambda o, d: str(d["totals"]["contributors"]))
-    line("largest share", lambda o, d: "{} {:.1%}".format(
-        d["contributors"][0]["contributor"], d["contributors"][0]["share"]))
+    line("personnel", lambda o, d: f"{metrics.personnel(d):,}")
+    line("cost / month", lambda o, d: f"{metrics.cost_per_month(d):,.0f}")
+    line("contributors", lambda o, d: str(metrics.n_contributors(d)))
+    line("largest share", lambda o, d: largest_share(d))
     for p in parties:
-        line(f"acceptability {p}", lambda o, d, p=p: f"{d['acceptability'][p]:.3f}")
-        line(f"armament acc. {p}", lambda o, d, p=p: f"{d['armament_acceptability'][p]:.3f}")
+        line(f"acceptability {p}", lambda o, d, p=p: f"{(metrics.acceptability(d) or {})[p]:.3f}")
+        line(f"armament acc. {p}",
+             lambda o, d, p=p: f"{(metrics.armament_acceptability(d) or {})[p]:.3f}")
     line("armament", lambda o, d: armament_profile(d))
-    line("zones deployed", lambda o, d: str(sum(z["deployed"] for z in d["zones"])))
+    line("zones deployed", lambda o, d: str(metrics.zones_deployed(d)))
     line("gap / seconds", lambda o, d: f"{(o.gap or 0):.2%} / {o.seconds:.1f}")
     out_console.print(table)
     for opt, _, doc in rows:
@@ -341,12 +341,13 @@ def options(
         raise typer.Exit(EXIT_CHECK)
 
 
+def largest_share(doc: dict[str, Any]) -> str:
+    top = metrics.largest_share(doc)
+    return "-" if top is None else f"{top[0]} {top[1]:.1%}"
+
+
 def armament_profile(doc: dict[str, Any]) -> str:
-    counts: dict[str, int] = {}
-    for z in doc["zones"]:
-        if z["deployed"]:
-            counts[z["armament"]] = counts.get(z["armament"], 0) + z["personnel"]
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
+    return ", ".join(f"{k} {v}" for k, v in (metrics.armament_profile(doc) or {}).items())
 
 
 @app.command()

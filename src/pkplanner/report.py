@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pkplanner import __version__, network
+from pkplanner import __version__, metrics, network
 from pkplanner.results import temp_beside, write_atomic
 from pkplanner.scenario import ResolvedScenario
 from pkplanner.schema import Scenario
@@ -1231,15 +1231,7 @@ KNOWN_LEVELS = ("civilian", "observer", "light", "armed")
 
 
 def _profile(sol: dict[str, Any]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for z in sol.get("zones") or []:
-        if z.get("deployed") and z.get("armament"):
-            out[z["armament"]] = out.get(z["armament"], 0) + int(z["personnel"])
-    return out
-
-
-def _has_plan(sol: dict[str, Any]) -> bool:
-    return sol.get("status") in ("optimal", "feasible") and bool(sol.get("zones"))
+    return metrics.armament_profile(sol) or {}
 
 
 def build_comparison(rows: list[Row], title: str | None = None) -> Report:
@@ -1258,7 +1250,7 @@ def build_comparison(rows: list[Row], title: str | None = None) -> Report:
     used = [lv for lv in levels if any(lv in _profile(sol) for _, _, sol in rows)]
 
     def cell(sol: dict[str, Any], fn: Any) -> str:
-        return str(fn(sol)) if _has_plan(sol) else "-"
+        return str(fn(sol)) if metrics.has_plan(sol) else "-"
 
     def status(sol: dict[str, Any]) -> str:
         st = str(sol.get("status", "?"))
@@ -1269,36 +1261,32 @@ def build_comparison(rows: list[Row], title: str | None = None) -> Report:
         return st
 
     def largest(sol: dict[str, Any]) -> str:
-        cs = sol.get("contributors") or []
-        if not cs:
-            return "-"
-        c = max(cs, key=lambda c: c["share"])
-        return f"{c['contributor']} {c['share']:.1%}"
+        top = metrics.largest_share(sol)
+        return "-" if top is None else f"{top[0]} {top[1]:.1%}"
 
-    metrics: list[tuple[str, Any]] = [
-        ("personnel", lambda s: fmt_int(s["totals"]["personnel"])),
-        ("cost per month", lambda s: fmt_money(s["totals"]["cost_per_month"])),
-        ("contributors", lambda s: str(s["totals"]["contributors"])),
+    figures_of: list[tuple[str, Any]] = [
+        ("personnel", lambda s: fmt_int(metrics.personnel(s))),
+        ("cost per month", lambda s: fmt_money(metrics.cost_per_month(s))),
+        ("contributors", lambda s: str(metrics.n_contributors(s))),
         ("largest share", largest),
     ]
     for p in parties:
-        metrics.append((f"acceptability {p}",
-                        lambda s, p=p: fmt_acc((s.get("acceptability") or {}).get(p))))
+        figures_of.append((f"acceptability {p}",
+                           lambda s, p=p: fmt_acc((metrics.acceptability(s) or {}).get(p))))
     for p in parties:
-        metrics.append((f"armament acceptability {p}",
-                        lambda s, p=p: fmt_acc((s.get("armament_acceptability") or {}).get(p))))
-    metrics.append(("armament profile", lambda s: ", ".join(
+        figures_of.append((f"armament acceptability {p}", lambda s, p=p: fmt_acc(
+            (metrics.armament_acceptability(s) or {}).get(p))))
+    figures_of.append(("armament profile", lambda s: ", ".join(
         f"{lv} {n:,}" for lv, n in sorted(_profile(s).items(),
                                           key=lambda t: levels.index(t[0]))) or "-"))
-    metrics.append(("zones deployed", lambda s: (
-        f"{sum(bool(z.get('deployed')) for z in s['zones'])} of {len(s['zones'])}")))
-    metrics.append(("mandates", lambda s: ", ".join(sorted({
-        str(z['mandate']) for z in s['zones'] if z.get('deployed') and z.get('mandate')}))))
+    figures_of.append(("zones deployed", lambda s: (
+        f"{metrics.zones_deployed(s)} of {len(s['zones'])}")))
+    figures_of.append(("mandates", lambda s: ", ".join(metrics.mandates(s) or [])))
     headers = ["", *[f"{oid}: {name}" if name else oid for oid, name, _ in rows]]
     table_rows = [["status", *[status(sol) for _, _, sol in rows]]]
-    table_rows += [[label, *[cell(sol, fn) for _, _, sol in rows]] for label, fn in metrics]
+    table_rows += [[label, *[cell(sol, fn) for _, _, sol in rows]] for label, fn in figures_of]
     table_rows.append(["gap / seconds", *[
-        f"{fmt_gap(sol.get('mip_gap'))} / {(sol.get('solver') or {}).get('seconds', 0):.1f} s"
+        f"{fmt_gap(metrics.gap(sol))} / {(sol.get('solver') or {}).get('seconds', 0):.1f} s"
         for _, _, sol in rows]])
     s = Section("options", "Planning options side by side")
     s.p("Each column is one planning option of the scenario, solved on its own. '-' marks a "
@@ -1306,7 +1294,7 @@ def build_comparison(rows: list[Row], title: str | None = None) -> Report:
         "option names the rules that conflict.")
     s.table(headers, table_rows)
     figures: dict[str, Any] = {}
-    feasible = [(oid, name, sol) for oid, name, sol in rows if _has_plan(sol)]
+    feasible = [(oid, name, sol) for oid, name, sol in rows if metrics.has_plan(sol)]
     if feasible:
         figures["comparison_acceptability"] = chart_comparison_acceptability(feasible, parties)
         s.chart("comparison_acceptability", "Acceptability per party and option")
