@@ -424,11 +424,16 @@ class PersistentHighs:
 
 def plan_matches_objective(h: highspy.Highs, out: _Result) -> bool:
     """Does the plan HiGHS returned cost what HiGHS says it costs? (A check, not trust:
-    see `_racer`.) Only called after runs that had a start, as it copies the LP."""
+    see `_racer`.) It reads the column costs only (`getCols`), not the whole LP with its
+    matrix, so it stays cheap on large models."""
     if out.values is None or out.objective is None:
         return True
-    lp = h.getLp()
-    cost = float(np.dot(np.asarray(lp.col_cost_), out.values)) + float(lp.offset_)
+    n = len(out.values)
+    status, _num, costs, _lower, _upper, _nnz = h.getCols(n, np.arange(n, dtype=np.int32))
+    check(h, status, "getCols")
+    offset_status, offset = h.getObjectiveOffset()
+    check(h, offset_status, "getObjectiveOffset")
+    cost = float(np.dot(np.asarray(costs), out.values)) + float(offset)
     return abs(cost - out.objective) <= 1e-6 * max(1.0, abs(out.objective))
 
 
