@@ -23,14 +23,13 @@ from typing import Any
 
 import yaml
 
-from pkplanner import metrics
-from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict
 from pkplanner.errors import InputError, Problem, one_line
+from pkplanner.files import write_atomic, write_solution
 from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
-from pkplanner.report import build_report, write_xlsx
+from pkplanner.report.render import build_report, write_xlsx
 from pkplanner.resources import models_dir, scenarios_dir
-from pkplanner.results import write_atomic, write_solution
-from pkplanner.scenario import (
+from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict
+from pkplanner.scenario.resolve import (
     LoadedScenario,
     ResolvedScenario,
     fill_defaults,
@@ -39,6 +38,7 @@ from pkplanner.scenario import (
     resolve,
     validate_document,
 )
+from pkplanner.solution import metrics
 
 SCENARIOS = scenarios_dir()
 DEFAULT_SCENARIO = "karabakh_2020.yaml"

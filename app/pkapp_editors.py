@@ -14,12 +14,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from pkplanner.app import pkapp_core as core
-from pkplanner.app import pkapp_state as state
-from pkplanner.app import pkapp_tables as tables
 
 from pkplanner.errors import Problem
-from pkplanner.report import esc
+from pkplanner.report.render import esc
+
+from . import pkapp_core as core
+from . import pkapp_state as state
+from . import pkapp_tables as tables
 
 SECTION_TABS = [("zones", "Zones"), ("routes", "Routes & hubs"),
                 ("contributors", "Contributors"), ("acceptability", "Acceptability"),

@@ -21,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pkplanner.app import pkapp_core as core
 
 from pkplanner.errors import InputError, Problem
+
+from . import pkapp_core as core
 
 
 def ss() -> Any:

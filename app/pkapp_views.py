@@ -11,13 +11,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pkplanner.app import pkapp_core as core
-from pkplanner.app import pkapp_state as state
 
-from pkplanner import metrics
-from pkplanner.edits import RuleEdit, VetoDrop
 from pkplanner.pipeline import busy
-from pkplanner.report import build_comparison, build_report, solution_frames
+from pkplanner.report.render import build_comparison, build_report, solution_frames
+from pkplanner.rules.edits import RuleEdit, VetoDrop
+from pkplanner.solution import metrics
+
+from . import pkapp_core as core
+from . import pkapp_state as state
 
 HIGHLIGHT = "background-color: #fde68a"
 MIME = {"yaml": "application/x-yaml", "json": "application/json", "html": "text/html",

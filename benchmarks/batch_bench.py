@@ -50,10 +50,10 @@ GRID_SPEC: dict[str, Any] = {
 
 
 def sweep(path: Path, points: int) -> dict[str, Any]:
-    from pkplanner import highs as hs
-    from pkplanner.results import solution_document
-    from pkplanner.scenario import load, resolve
-    from pkplanner.solve import build, read_plan, solve
+    from pkplanner.engine import highs as hs
+    from pkplanner.engine.results import solution_document
+    from pkplanner.engine.solve import build, read_plan, solve
+    from pkplanner.scenario.resolve import load, resolve
 
     settings = hs.SolverSettings(time_limit=60, gap=1e-6, warm_start=False)
     rs0 = resolve(load(path), None)
@@ -108,10 +108,10 @@ def sweep(path: Path, points: int) -> dict[str, Any]:
 
 
 def grid_sweep(path: Path, option: str | None, points: int) -> dict[str, Any]:
-    from pkplanner import highs as hs
-    from pkplanner.results import solution_document
-    from pkplanner.scenario import load, resolve
-    from pkplanner.solve import Reusable, solve
+    from pkplanner.engine import highs as hs
+    from pkplanner.engine.results import solution_document
+    from pkplanner.engine.solve import Reusable, solve
+    from pkplanner.scenario.resolve import load, resolve
 
     settings = hs.SolverSettings(time_limit=60, gap=1e-6, warm_start=False)
     values = [round(0.35 + 0.6 * i / (points - 1), 4) for i in range(points)]
@@ -169,7 +169,7 @@ def content(out: Path) -> dict[str, list[tuple[Any, ...]]]:
 def throughput(folder: Path) -> list[dict[str, Any]]:
     from distributed import LocalCluster
 
-    from pkplanner.batch import run_batch
+    from pkplanner.batch.run import run_batch
 
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / "grid.yaml"

@@ -77,9 +77,9 @@ def part(doc: dict[str, Any], k: int, i: int) -> dict[str, Any]:
 def certify(doc: dict[str, Any], parts: int, time_limit: float,
             log: Any = print) -> dict[str, Any]:
     """Solve the k parts of `doc`; `certified` is True when every part has a plan."""
-    from pkplanner import highs as hs
-    from pkplanner.scenario import load_resolved
-    from pkplanner.solve import solve
+    from pkplanner.engine import highs as hs
+    from pkplanner.engine.solve import solve
+    from pkplanner.scenario.resolve import load_resolved
 
     out = HERE / "out" / "feasibility"
     t_all = time.perf_counter()

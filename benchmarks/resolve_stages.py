@@ -11,12 +11,12 @@ import argparse
 import time
 from collections import defaultdict
 
-from pkplanner import highs as hs
-from pkplanner.data import prepare
-from pkplanner.model import structure, update_numbers
-from pkplanner.results import solution_document
-from pkplanner.scenario import ResolvedScenario, load, resolve
-from pkplanner.solve import build, read_plan
+from pkplanner.engine import highs as hs
+from pkplanner.engine.data import prepare
+from pkplanner.engine.model import structure, update_numbers
+from pkplanner.engine.results import solution_document
+from pkplanner.engine.solve import build, read_plan
+from pkplanner.scenario.resolve import ResolvedScenario, load, resolve
 
 
 def main() -> None:

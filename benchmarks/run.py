@@ -7,7 +7,7 @@ runs); the parent prints progress and writes benchmarks/results.md atomically at
 (raw figures in benchmarks/out/results.json). See benchmarks/README.md for the columns.
 
 Per instance:
-- pkplanner as the product runs it (`pkplanner.solve.solve`, cost objective, default
+- pkplanner as the product runs it (`pkplanner.engine.solve.solve`, cost objective, default
   `SolverSettings` apart from limit, gap and seed 0), instrumented from outside: the
   hand-over to HiGHS and the units-first start are timed by wrapping `PersistentHighs`
   and `units_first_start`, the first feasible plan is caught with highspy's
@@ -107,10 +107,10 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     t_begin = time.perf_counter()
     import pyomo.environ  # noqa: F401
 
-    import pkplanner.heuristic as ph
-    import pkplanner.highs as hs
-    import pkplanner.solve as ps
-    from pkplanner.scenario import load_resolved
+    import pkplanner.engine.heuristic as ph
+    import pkplanner.engine.highs as hs
+    import pkplanner.engine.solve as ps
+    from pkplanner.scenario.resolve import load_resolved
     t_imported = time.perf_counter()
 
     rs = load_resolved(job.path, job.option)
@@ -328,8 +328,8 @@ def worker_env() -> dict[str, str]:
 
 def smoke_test() -> str | None:
     """Load and build the first reference scenario with the snapshot; an error or None."""
-    code = ("from pkplanner.scenario import load_resolved\n"
-            "from pkplanner.solve import build\n"
+    code = ("from pkplanner.scenario.resolve import load_resolved\n"
+            "from pkplanner.engine.solve import build\n"
             f"build(load_resolved({str(SNAPSHOT / 'scenarios/karabakh_2020.yaml')!r}, 'C'),"
             " 'cost')\n")
     proc = subprocess.run([sys.executable, "-c", code], env=worker_env(), cwd=OUT,

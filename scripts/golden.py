@@ -170,7 +170,7 @@ def run(command: Command, cwd: Path) -> tuple[dict[str, str], float]:
 
 
 def planning_options(path: Path) -> list[str]:
-    from pkplanner.scenario import load
+    from pkplanner.scenario.resolve import load
     return [o.id for o in load(path).scenario.planning_options]
 
 

@@ -1,7 +1,7 @@
-"""The private attributes of Pyomo's HiGHS interface that pkplanner.highs relies on.
+"""The private attributes of Pyomo's HiGHS interface that pkplanner.engine.highs relies on.
 
 Pyomo has no public way to reach the highspy object it fills, a variable's column, or to
-push parameter changes without `solve` (which drops a start); pkplanner.highs confines
+push parameter changes without `solve` (which drops a start); pkplanner.engine.highs confines
 what it uses instead to `_PyomoHighsAccess`. Each test here touches one attribute on a
 freshly built tiny model, so a Pyomo upgrade that removes or reshapes one fails here,
 naming it, rather than as an AttributeError or a wrong plan deep inside a solve.
@@ -19,16 +19,16 @@ import pyomo.version
 import pytest
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from pkplanner import highs as hs
-from pkplanner.highs import _PyomoHighsAccess
+from pkplanner.engine import highs as hs
+from pkplanner.engine.highs import _PyomoHighsAccess
 
 ROOT = Path(__file__).resolve().parents[1]
-ADAPTER = ROOT / "src" / "pkplanner" / "highs.py"
+ADAPTER = ROOT / "src" / "pkplanner" / "engine" / "highs.py"
 
 
 def moved(attribute: str, detail: str = "") -> str:
     return (f"Pyomo {pyomo.version.version} no longer has appsi/v2 Highs.{attribute}"
-            f"{f' ({detail})' if detail else ''}: update pkplanner.highs._PyomoHighsAccess")
+            f"{f' ({detail})' if detail else ''}: update pkplanner.engine.highs._PyomoHighsAccess")
 
 
 class Tiny:
@@ -117,7 +117,7 @@ def test_every_private_attribute_used_is_listed_and_tested() -> None:
     named = [(p.relative_to(ROOT).as_posix(), a) for p in others
              for a in _PyomoHighsAccess.ATTRIBUTES
              if re.search(rf"\.{a}\b", p.read_text(encoding="utf-8"))]
-    assert not named, f"private Pyomo attributes outside pkplanner.highs: {named}"
+    assert not named, f"private Pyomo attributes outside pkplanner.engine.highs: {named}"
 
 
 def test_the_adapter_solves_and_loads_the_plan_back() -> None:

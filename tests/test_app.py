@@ -16,11 +16,11 @@ import yaml
 from pkplanner.app import pkapp_core as core
 from pkplanner.app import pkapp_tables as tables
 
-from pkplanner.edits import RuleEdit, VetoDrop
 from pkplanner.errors import InputError
 from pkplanner.resources import app_script
-from pkplanner.scenario import load_text, resolve
-from pkplanner.verify import verify_file
+from pkplanner.rules.edits import RuleEdit, VetoDrop
+from pkplanner.scenario.resolve import load_text, resolve
+from pkplanner.verify.check import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = app_script()

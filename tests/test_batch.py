@@ -18,12 +18,13 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pkplanner import highs as hs
-from pkplanner.batch import make_plan, run_batch, set_args
-from pkplanner.batch_spec import Choice, Normal, expand, load_spec, sample_values
+from pkplanner.batch.plan import make_plan, set_args
+from pkplanner.batch.run import run_batch
+from pkplanner.batch.spec import Choice, Normal, expand, load_spec, sample_values
+from pkplanner.engine import highs as hs
+from pkplanner.engine.solve import solve
 from pkplanner.errors import InputError
-from pkplanner.scenario import load, resolve
-from pkplanner.solve import solve
+from pkplanner.scenario.resolve import load, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "scenarios" / "examples"
@@ -192,7 +193,7 @@ def test_unknown_option_is_a_spec_error(tmp_path: Path) -> None:
 def test_bad_spec_exits_2_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(base(grid={"rules.max_share": 0.3}, extra=1)))
-    proc = subprocess.run([PY, "-m", "pkplanner.batch", str(path), "--out", str(tmp_path / "o")],
+    proc = subprocess.run([PY, "-m", "pkplanner", "batch", str(path), "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -217,7 +218,7 @@ def test_wildcards_expand_against_the_resolved_document() -> None:
 
 
 def test_draws_respect_type_clip_and_seed() -> None:
-    from pkplanner.batch_spec import MonteCarlo, Target
+    from pkplanner.batch.spec import MonteCarlo, Target
     threat = Choice(dist="choice", values=[-1, 0, 1], relative=True, clip=(1, 5))
     acc = Normal(dist="normal", sd=0.5, clip=(0, 1))
     mc = MonteCarlo(samples=50, seed=3, vary={"zones.*.threat": threat})
@@ -328,7 +329,7 @@ def test_a_run_budget_holds_in_a_worker_thread(tmp_path: Path) -> None:
     run's deadline, and the run is stored as timed out."""
     import threading
 
-    from pkplanner.batch import Task, execute
+    from pkplanner.batch.run import Task, execute
     slow = str(EXAMPLES.parent / "karabakh_2020.yaml")
     spec = write_spec(tmp_path, {"schema_version": 1, "name": "slow", "scenarios": [slow],
                                  "objectives": ["acceptability"]})
@@ -365,7 +366,7 @@ def test_errors_are_skipped_on_resume_and_retried_on_request(tmp_path: Path) -> 
 def test_resume_after_the_batch_is_killed(grid_out: Path, tmp_path: Path) -> None:
     spec = write_spec(tmp_path, GRID_SPEC)
     out = tmp_path / "out"
-    proc = subprocess.Popen([PY, "-m", "pkplanner.batch", str(spec), "--out", str(out),
+    proc = subprocess.Popen([PY, "-m", "pkplanner", "batch", str(spec), "--out", str(out),
                              "--workers", "2"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True, start_new_session=True)
     stored = 0
@@ -520,7 +521,7 @@ def test_run_keys_follow_the_contract(tmp_path: Path) -> None:
 
 def test_numpy_free_overrides() -> None:
     """Sampled values are plain Python numbers (they go to JSON and YAML)."""
-    from pkplanner.batch_spec import MonteCarlo, Target, Uniform
+    from pkplanner.batch.spec import MonteCarlo, Target, Uniform
     u = Uniform(dist="uniform", low=0, high=1)
     mc = MonteCarlo(samples=1, seed=0, vary={"a": u})
     v = sample_values(mc, [(Target("a", "a", 0.2), u)], 0)["a"]
@@ -532,8 +533,8 @@ def test_every_plan_is_verified_unless_the_spec_opts_out(tmp_path: Path,
     """Batch runs go through the one pipeline: the verifier checks each plan (`verified`),
     a plan it rejects is stored as an error, and `verify: false` skips it (null)."""
     from pkplanner import pipeline
-    from pkplanner.batch import Task, execute
-    from pkplanner.verify import Violation
+    from pkplanner.batch.run import Task, execute
+    from pkplanner.verify.check import Violation
 
     spec = write_spec(tmp_path, GRID_SPEC)
     runs = tuple(sorted(make_plan(load_spec(spec), spec).runs.values(),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pkplanner.batch import run_batch
+from pkplanner.batch.run import run_batch
 from pkplanner.errors import InputError
 from tests.test_batch import (
     GRID_RUNS,

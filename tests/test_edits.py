@@ -1,4 +1,4 @@
-"""Relaxations as data (pkplanner.edits): the sentence each edit is printed as, and the
+"""Relaxations as data (pkplanner.rules.edits): the sentence each edit is printed as, and the
 dict solution.json carries it as, read back exactly; a malformed dict is refused."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
+from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
 
 RULES = {"max_share": 0.3, "group_caps": {"csto": 0.4}, "acceptability_floor":
          {"AZ": 0.5, "AM": 0.8}, "armament_floor": {"AM": 0.6},

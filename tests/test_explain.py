@@ -17,12 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
-from pkplanner import highs as hs
-from pkplanner import precheck
 from pkplanner.cli import print_conflicts
-from pkplanner.data import prepare
-from pkplanner.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
-from pkplanner.explain import (
+from pkplanner.engine import highs as hs
+from pkplanner.engine import precheck
+from pkplanner.engine.data import prepare
+from pkplanner.engine.explain import (
     LEAST,
     SUGGESTIONS,
     Explainer,
@@ -31,9 +30,10 @@ from pkplanner.explain import (
     explanation,
     without,
 )
-from pkplanner.model import build_model
-from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.schema import Scenario
+from pkplanner.engine.model import build_model
+from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
+from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
+from pkplanner.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_ZONES = ROOT / "scenarios/examples/two_zones.yaml"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 
-from pkplanner.families import FAMILIES
-from pkplanner.model import family_of
-from pkplanner.scenario import load_resolved
-from pkplanner.solve import build
+from pkplanner.engine.model import family_of
+from pkplanner.engine.solve import build
+from pkplanner.rules.families import FAMILIES
+from pkplanner.scenario.resolve import load_resolved
 
 DOC = (Path(__file__).resolve().parents[1] / "models" / "formulation.md").read_text()
 HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pkplanner import highs as hs
-from pkplanner.explain import explain
-from pkplanner.scenario import load_resolved
-from pkplanner.solve import build, solve
+from pkplanner.engine import highs as hs
+from pkplanner.engine.explain import explain
+from pkplanner.engine.solve import build, solve
+from pkplanner.scenario.resolve import load_resolved
 from tests.test_explain import vetoes_doc, write
 
 EXACT = {"time_limit": 60.0, "gap": 0.0}
@@ -185,8 +185,9 @@ def test_a_resolve_from_the_previous_plan_returns_the_plan_it_reports(tmp_path: 
     start as the plan of the (correct) optimum: sample 1 of this Monte Carlo spec reported
     1,532,000 per month with a plan costing 2,132,000. The wrapper checks the plan's cost
     against the reported objective after every started run and re-runs without presolve."""
-    from pkplanner.batch import Task, execute, make_plan
-    from pkplanner.batch_spec import load_spec
+    from pkplanner.batch.plan import make_plan
+    from pkplanner.batch.run import Task, execute
+    from pkplanner.batch.spec import load_spec
     from tests.test_batch import MC_SPEC, write_spec
 
     spec = write_spec(tmp_path, MC_SPEC)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pkplanner import scenario as S
 from pkplanner.errors import InputError, Problem
+from pkplanner.scenario import resolve as S
 
 # --------------------------------------------------------------------------- helpers
 
@@ -962,7 +962,7 @@ def test_duplicate_key_in_doctrine(two_zones_doc: dict[str, Any], write_yaml: An
 
 
 def test_duplicate_key_in_batch_spec(tmp_path: Path) -> None:
-    from pkplanner.batch_spec import load_spec
+    from pkplanner.batch.spec import load_spec
     f = tmp_path / "spec.yaml"
     f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\n"
                  "pareto: {points: 3, points: 5}\n", encoding="utf-8")
@@ -1002,7 +1002,7 @@ def test_yes_no_where_yes_no_is_expected(two_zones_path: Path) -> None:
 
 
 def test_yes_no_numbers_in_batch_spec(tmp_path: Path) -> None:
-    from pkplanner.batch_spec import load_spec
+    from pkplanner.batch.spec import load_spec
     f = tmp_path / "spec.yaml"
     f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\ngap: no\n"
                  "monte_carlo:\n  samples: 2\n  vary:\n    zones.*.threat:\n"
@@ -1014,7 +1014,7 @@ def test_yes_no_numbers_in_batch_spec(tmp_path: Path) -> None:
 
 
 def test_batch_spec_gap_above_1(tmp_path: Path) -> None:
-    from pkplanner.batch_spec import load_spec
+    from pkplanner.batch.spec import load_spec
     f = tmp_path / "spec.yaml"
     f.write_text("schema_version: 1\nname: b\nscenarios: [a.yaml]\ngap: 5\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:

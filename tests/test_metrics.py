@@ -1,4 +1,4 @@
-"""The solution-level figures (pkplanner.metrics) on a hand-made solution document."""
+"""The solution-level figures (pkplanner.solution.metrics) on a hand-made solution document."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pkplanner import metrics
+from pkplanner.solution import metrics
 
 
 def doc_with_plan() -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pkplanner.results import solution_document
-from pkplanner.scenario import load_resolved
-from pkplanner.solve import solve
-from pkplanner.verify import verify
+from pkplanner.engine.results import solution_document
+from pkplanner.engine.solve import solve
+from pkplanner.scenario.resolve import load_resolved
+from pkplanner.verify.check import verify
 from tests import bruteforce
 
 LEVELS = ["civilian", "observer", "light", "armed"]
@@ -238,8 +238,8 @@ def test_a_whole_unit_sets_the_zone_floor(tmp_path: Path, share: float) -> None:
 
 
 def test_zone_floor_value_is_the_lightest_unit_over_the_cap(tmp_path: Path) -> None:
-    from pkplanner.data import prepare
-    from pkplanner.model import build_model, zone_floors
+    from pkplanner.engine.data import prepare
+    from pkplanner.engine.model import build_model, zone_floors
 
     p = tmp_path / "police.yaml"
     p.write_text(yaml.safe_dump(police_case(0.6)))

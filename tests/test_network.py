@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pkplanner import network as N
-from pkplanner.schema import Scenario
+from pkplanner.scenario import network as N
+from pkplanner.scenario.schema import Scenario
 
 SPEEDS = {"motorway": 80.0, "primary": 60.0, "secondary": 40.0, "track": 20.0}
 

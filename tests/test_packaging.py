@@ -26,7 +26,7 @@ SHIPPED = ("pkplanner/models/doctrine.yaml", "pkplanner/models/planning_options.
            "pkplanner/scenarios/karabakh_kcg_2014.yaml",
            "pkplanner/scenarios/base/osce_pool.yaml",
            "pkplanner/scenarios/examples/two_zones.yaml",
-           "pkplanner/templates/document.html.j2", "pkplanner/app/streamlit_app.py",
+           "pkplanner/report/templates/document.html.j2", "pkplanner/app/streamlit_app.py",
            "pkplanner/app/pkapp_core.py", "pkplanner/py.typed")
 
 

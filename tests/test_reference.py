@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pkplanner.highs import SolverSettings
-from pkplanner.scenario import load, resolve
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.solve import document, solve
+from pkplanner.scenario.resolve import load, resolve
+from pkplanner.verify.check import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ["scenarios/karabakh_kcg_2014.yaml", "scenarios/karabakh_2020.yaml"]

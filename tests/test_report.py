@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
-from pkplanner import report
-from pkplanner.highs import SolverSettings
-from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.solve import document, solve
+from pkplanner.report import render as report
+from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
+from pkplanner.verify.check import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO = ROOT / "scenarios" / "examples" / "two_zones.yaml"

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from pkplanner import report
-from pkplanner.highs import SolverSettings
-from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.solve import document, solve
+from pkplanner.report import render as report
+from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
+from pkplanner.verify.check import verify
 from tests.conftest import launch_chromium
 
 pytestmark = pytest.mark.browser

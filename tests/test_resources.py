@@ -10,7 +10,7 @@ import pytest
 
 from pkplanner.errors import InputError
 from pkplanner.resources import app_script, models_dir, shipped, shipped_scenarios
-from pkplanner.scenario import load, load_text
+from pkplanner.scenario.resolve import load, load_text
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pkplanner import highs as hs
-from pkplanner.scenario import load_resolved
-from pkplanner.solve import Reusable, document, solve
-from pkplanner.verify import verify
+from pkplanner.engine import highs as hs
+from pkplanner.engine.solve import Reusable, document, solve
+from pkplanner.scenario.resolve import load_resolved
+from pkplanner.verify.check import verify
 
 EXACT = hs.SolverSettings(time_limit=60, gap=0.0)
 

@@ -21,14 +21,14 @@ import yaml
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
-from pkplanner.batch import make_plan
-from pkplanner.batch_spec import BatchSpec, load_spec
-from pkplanner.highs import SolverSettings
-from pkplanner.results import write_solution
-from pkplanner.scenario import DOCTRINE_KEYS, fill_defaults, load, read_with_bases, resolve
-from pkplanner.schema import FROM_MODELS, Scenario
-from pkplanner.solution_schema import SolutionFile
-from pkplanner.solve import document, solve
+from pkplanner.batch.plan import make_plan
+from pkplanner.batch.spec import BatchSpec, load_spec
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.solve import document, solve
+from pkplanner.files import write_solution
+from pkplanner.scenario.resolve import DOCTRINE_KEYS, fill_defaults, load, read_with_bases, resolve
+from pkplanner.scenario.schema import FROM_MODELS, Scenario
+from pkplanner.solution.schema import SolutionFile
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS: dict[str, type[BaseModel]] = {"scenario": Scenario, "batch": BatchSpec,

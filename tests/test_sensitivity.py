@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pkplanner.highs import SolverSettings
-from pkplanner.scenario import load_resolved
-from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.sensitivity import sensitivity
+from pkplanner.engine.solve import document, solve
+from pkplanner.scenario.resolve import load_resolved
+from pkplanner.verify.check import verify
 
 EXACT = SolverSettings(time_limit=30, gap=0.0)
 

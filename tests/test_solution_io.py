@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pkplanner import highs as hs
-from pkplanner.report import resolved_for
-from pkplanner.results import write_solution
-from pkplanner.scenario import load_resolved
-from pkplanner.solution_io import resolved_from_solution
-from pkplanner.solve import document, solve
-from pkplanner.verify import verify_file
+from pkplanner.engine import highs as hs
+from pkplanner.engine.solve import document, solve
+from pkplanner.files import write_solution
+from pkplanner.report.render import resolved_for
+from pkplanner.scenario.resolve import load_resolved
+from pkplanner.solution.io import resolved_from_solution
+from pkplanner.verify.check import verify_file
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,10 +13,10 @@ import pytest
 from rich.console import Console
 
 from pkplanner import cli
-from pkplanner import highs as hs
-from pkplanner.scenario import load_resolved
-from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import document, solve
+from pkplanner.engine import highs as hs
+from pkplanner.engine.sensitivity import sensitivity
+from pkplanner.engine.solve import document, solve
+from pkplanner.scenario.resolve import load_resolved
 
 REPO = Path(__file__).resolve().parents[1]
 

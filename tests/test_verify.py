@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 import yaml
 
+from pkplanner.engine.highs import SolverSettings
+from pkplanner.engine.solve import document, solve
 from pkplanner.errors import InputError
-from pkplanner.highs import SolverSettings
-from pkplanner.scenario import ResolvedScenario, load_resolved
-from pkplanner.solution_io import load_solution
-from pkplanner.solution_io import set_literal as _set_literal
-from pkplanner.solve import document, solve
-from pkplanner.verify import Violation, verify, verify_file
+from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
+from pkplanner.solution.io import load_solution
+from pkplanner.solution.io import set_literal as _set_literal
+from pkplanner.verify.check import Violation, verify, verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "scenarios" / "examples"
@@ -599,18 +599,20 @@ def test_set_literal_round_trips_through_the_hash() -> None:
 
 def test_independent_of_the_model_builder() -> None:
     """No Pyomo or solver behind the verifier, and no import of the builder's modules
-    (pkplanner.scenario, the shared loader, uses pkplanner.network for its own checks)."""
-    code = ("import sys, pkplanner.verify; print(sorted(m for m in sys.modules if "
-            "m.split('.')[0] in ('pyomo', 'highspy') or m in ('pkplanner.data', "
-            "'pkplanner.model', 'pkplanner.solve', 'pkplanner.results', "
-            "'pkplanner.heuristic', 'pkplanner.highs')))")
+    (pkplanner.scenario.resolve, the shared loader, uses pkplanner.scenario.network for its
+    own checks)."""
+    code = ("import sys, pkplanner.verify.check; print(sorted(m for m in sys.modules if "
+            "m.split('.')[0] in ('pyomo', 'highspy') or m in ('pkplanner.engine.data', "
+            "'pkplanner.engine.model', 'pkplanner.engine.solve', 'pkplanner.engine.results', "
+            "'pkplanner.engine.heuristic', 'pkplanner.engine.highs')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", out.stdout
-    tree = ast.parse((ROOT / "src" / "pkplanner" / "verify.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "src" / "pkplanner" / "verify" / "check.py")
+        .read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert imported <= {"__future__", "json", "math", "collections", "dataclasses", "pathlib",
                         "typing", "networkx", "yaml", "pkplanner.errors",
-                        "pkplanner.scenario", "pkplanner.schema",
-                        "pkplanner.solution_io"}, imported   # files and the loader only
+                        "pkplanner.scenario.resolve", "pkplanner.scenario.schema",
+                        "pkplanner.solution.io"}, imported   # files and the loader only

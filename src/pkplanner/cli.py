@@ -23,17 +23,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pkplanner import __version__, metrics
-from pkplanner import highs as hs
+from pkplanner import __version__
+from pkplanner.engine import highs as hs
+from pkplanner.engine.explain import SUGGESTIONS, explanation
+from pkplanner.engine.solve import Outcome, build
 from pkplanner.errors import InputError, one_line
-from pkplanner.explain import SUGGESTIONS, explanation
+from pkplanner.files import check_writable, write_atomic, write_solution
 from pkplanner.pipeline import solve_checked
-from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
-from pkplanner.results import check_writable, write_atomic, write_solution
-from pkplanner.scenario import ResolvedScenario, load, load_resolved, read_yaml, resolve
-from pkplanner.solution_io import load_solution
-from pkplanner.solve import Outcome, build
-from pkplanner.verify import verify, verify_file
+from pkplanner.report.render import resolved_for, write_comparison, write_report, write_xlsx
+from pkplanner.scenario.resolve import ResolvedScenario, load, load_resolved, read_yaml, resolve
+from pkplanner.solution import metrics
+from pkplanner.solution.io import load_solution
+from pkplanner.verify.check import verify, verify_file
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 
@@ -503,7 +504,7 @@ def batch_cmd(
         "crashed) instead of skipping them")] = False,
 ) -> None:
     """Many solves: grid sweeps, Pareto fronts, Monte Carlo; results in DIR/results.duckdb."""
-    from pkplanner.batch import BatchAborted, run_batch
+    from pkplanner.batch.run import BatchAborted, run_batch
     check_writable(out)
     try:
         summary = run_batch(spec, out, workers, scheduler, retry_errors=retry_errors)
@@ -588,9 +589,9 @@ def schema_cmd(
     name: Annotated[str, typer.Argument(help="scenario | batch | solution")],
 ) -> None:
     """Print the JSON Schema of a scenario file, a batch spec or solution.json."""
-    from pkplanner.batch_spec import BatchSpec
-    from pkplanner.schema import Scenario
-    from pkplanner.solution_schema import SolutionFile
+    from pkplanner.batch.spec import BatchSpec
+    from pkplanner.scenario.schema import Scenario
+    from pkplanner.solution.schema import SolutionFile
     models: dict[str, Any] = {"scenario": Scenario, "batch": BatchSpec, "solution": SolutionFile}
     if name not in models:
         raise InputError.one("schema", "", f"unknown schema '{name}' ({', '.join(models)})")

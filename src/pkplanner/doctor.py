@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pkplanner import __version__
-from pkplanner import highs as hs
+from pkplanner.engine import highs as hs
 from pkplanner.resources import app_script, models_dir, shipped
 
 PACKAGES = ("pyomo", "highspy", "networkx", "pandas", "numpy", "pydantic", "streamlit",
@@ -52,9 +52,9 @@ def checkup() -> tuple[list[str], list[str]]:
 
 
 def _tiny_solve(lines: list[str]) -> list[str]:
-    from pkplanner.scenario import load_resolved
-    from pkplanner.solve import document, solve
-    from pkplanner.verify import verify
+    from pkplanner.engine.solve import document, solve
+    from pkplanner.scenario.resolve import load_resolved
+    from pkplanner.verify.check import verify
 
     path = shipped(TINY)
     if path is None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pkplanner import highs as hs
-from pkplanner.scenario import ResolvedScenario
-from pkplanner.sensitivity import sensitivity
-from pkplanner.solve import Outcome, Reusable, document, solve
-from pkplanner.verify import verify
+from pkplanner.engine import highs as hs
+from pkplanner.engine.sensitivity import sensitivity
+from pkplanner.engine.solve import Outcome, Reusable, document, solve
+from pkplanner.scenario.resolve import ResolvedScenario
+from pkplanner.verify.check import verify
 
 __all__ = ["Checked", "SolverSettings", "busy", "sensitivity_of", "solve_checked"]
 

@@ -10,7 +10,7 @@ LP relaxation uses (all of them again if that is too narrow). The plan is handed
 full model as a start, so HiGHS only has to prove it (or improve it).
 It works on copies of the HiGHS model the full solve uses, so nothing is rebuilt.
 
-pkplanner.highs never imports this module: the solve binds the start to its model and
+pkplanner.engine.highs never imports this module: the solve binds the start to its model and
 data (`units_first`) and hands it to `PersistentHighs.run`, which only deals in columns.
 """
 
@@ -24,11 +24,11 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from pkplanner.highs import Column, StartBuilder, check, configure, quiet_highs, run_checked
+from pkplanner.engine.highs import Column, StartBuilder, check, configure, quiet_highs, run_checked
 
 if TYPE_CHECKING:
-    from pkplanner.data import ModelData
-    from pkplanner.highs import Race
+    from pkplanner.engine.data import ModelData
+    from pkplanner.engine.highs import Race
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pkplanner import network
-from pkplanner.schema import Rules, Scenario, Veto
+from pkplanner.scenario import network
+from pkplanner.scenario.schema import Rules, Scenario, Veto
 
 REQ_KEYS = ("base", "per_line_km", "per_1000_pop", "per_1000_returnees", "per_km2",
             "per_1000_mines")

@@ -10,10 +10,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from pkplanner import highs as hs
-from pkplanner.scenario import ResolvedScenario
-from pkplanner.schema import Rules
-from pkplanner.solve import Reusable
+from pkplanner.engine import highs as hs
+from pkplanner.engine.solve import Reusable
+from pkplanner.scenario.resolve import ResolvedScenario
+from pkplanner.scenario.schema import Rules
 
 SHARE_STEP = 0.05
 FLOOR_STEP = 0.05

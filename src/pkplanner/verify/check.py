@@ -5,11 +5,11 @@ in plain Python and networkx: requirements (threat multiplier, mandate coefficie
 rounded up when every unit's value of the capability is a whole number), allowed
 mandates and armament levels, vetoes and exclusions, shares, acceptability (zone
 overrides), lead nations and QRF travel times. Nothing is taken from the model builder
-(no Pyomo, no solver, no pkplanner.data/model/solve/results/network), so a bug there
+(no Pyomo, no solver, no pkplanner.engine.data/model/solve/results/network), so a bug there
 cannot hide itself here. The scenario is read through the shared schema
-(`pkplanner.scenario`).
+(`pkplanner.scenario.resolve`).
 
-Family names are those of models/formulation.md (`pkplanner.families`), plus
+Family names are those of models/formulation.md (`pkplanner.rules.families`), plus
 `required_zone` (a required zone left undeployed), `totals` (a reported number that
 does not follow from the allocations), `schema` (a structurally broken solution file),
 `status` (an infeasible or unsolved file that still carries a plan or no conflicts),
@@ -31,9 +31,9 @@ from typing import Any
 import networkx as nx
 
 from pkplanner.errors import one_line
-from pkplanner.scenario import ResolvedScenario
-from pkplanner.schema import Scenario
-from pkplanner.solution_io import load_solution, resolved_from_solution
+from pkplanner.scenario.resolve import ResolvedScenario
+from pkplanner.scenario.schema import Scenario
+from pkplanner.solution.io import load_solution, resolved_from_solution
 
 REL_TOL = 1e-6
 FEASIBLE = ("optimal", "feasible")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pkplanner.schema import Rules
+from pkplanner.scenario.schema import Rules
 
 Status = Literal["optimal", "feasible", "infeasible", "no_solution", "error"]
 Count = Annotated[int, Field(ge=0)]
@@ -178,6 +178,8 @@ class SolverInfo(_Open):
         None, description="Objective of the starting plan handed to HiGHS; null when none was "
                           "found or used.")
     pkplanner: str | None = Field(None, description="pkplanner version that wrote the file.")
+    pyomo: str | None = Field(None, description="Pyomo version the model was built with; "
+                                                "older files lack it.")
     bound: float | None = Field(None, description="Best bound on the objective HiGHS proved; "
                                                   "null when it proved none.")
     error: str | None = Field(None, description="Status error only: what the solver said "

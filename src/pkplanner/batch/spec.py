@@ -33,8 +33,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pkplanner.errors import InputError, Problem
-from pkplanner.scenario import read_yaml
-from pkplanner.schema import no_bool_numbers
+from pkplanner.scenario.resolve import read_yaml
+from pkplanner.scenario.schema import no_bool_numbers
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 Relative = bool | Literal["factor"]

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pkplanner.results import write_atomic
+from pkplanner.files import write_atomic
 
 if TYPE_CHECKING:
-    from pkplanner.batch import Plan
-    from pkplanner.batch_spec import BatchSpec
-    from pkplanner.store import Store
+    from pkplanner.batch.plan import Plan
+    from pkplanner.batch.spec import BatchSpec
+    from pkplanner.batch.store import Store
 
 CORE, RARE = 0.9, 0.1           # selection frequency: robust core / contingent / rare
 MAX_GROUPS = 12                 # Monte Carlo groups and fronts drawn in detail

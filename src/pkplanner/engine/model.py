@@ -25,8 +25,8 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from pkplanner.data import ModelData, rounded_requirement
-from pkplanner.families import FAMILIES
+from pkplanner.engine.data import ModelData, rounded_requirement
+from pkplanner.rules.families import FAMILIES
 
 log = logging.getLogger(__name__)
 

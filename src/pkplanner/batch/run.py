@@ -24,36 +24,40 @@ and its message; the batch goes on.
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as cf
-import hashlib
-import json
 import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from pkplanner import metrics
-from pkplanner.batch_spec import BatchSpec, Target, check_targets, expand, load_spec, sample_values
-from pkplanner.errors import InputError, Problem
-from pkplanner.scenario import ResolvedScenario, load, resolve
+from pkplanner.batch.plan import (
+    FEASIBLE,
+    Plan,
+    Run,
+    compact_json,
+    expand_front,
+    make_plan,
+    problem_text,
+    set_args,
+)
+from pkplanner.batch.spec import BatchSpec, load_spec
+from pkplanner.errors import InputError
+from pkplanner.scenario.resolve import load, resolve
+from pkplanner.solution import metrics
 
 if TYPE_CHECKING:
-    from pkplanner.batch_spec import Choice, Normal, Uniform
-    from pkplanner.store import Store
+    from pkplanner.batch.store import Store
 
-FEASIBLE = ("optimal", "feasible")
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
 CHUNK_MIN = 4               # fewest Pareto points worth one persistent model of their own
 CHUNK_MAX = 25              # most grid or Monte Carlo runs handed to a worker at once
@@ -62,253 +66,6 @@ MAX_ATTEMPTS = 2            # a task in flight when a worker process dies is ret
 
 class BatchAborted(Exception):
     """The batch stopped before every run had a result (stored runs are kept: re-run)."""
-
-
-# --------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True)
-class Run:
-    """One solve, one row of `runs`."""
-
-    run_key: str
-    kind: str                       # grid | pareto | pareto_anchor | monte_carlo
-    scenario: str                   # the scenario's name (its file stem if it does not load)
-    scenario_path: str              # as written in the spec
-    file: str                       # absolute path the workers read
-    option: str | None
-    objective: str | None
-    overrides: dict[str, Any]       # every override of the run (grid, floors, samples)
-    grid: dict[str, Any]            # the grid point's overrides only
-    sample: int | None = None
-    pareto_axis: str | None = None
-    pareto_point: int | None = None
-    pareto_value: float | None = None
-    error: str | None = None        # known before solving (file missing, option unknown)
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "run_key": self.run_key, "scenario": self.scenario, "option": self.option,
-            "objective": self.objective, "overrides": _json(self.overrides),
-            "sample": self.sample, "kind": self.kind, "scenario_path": self.scenario_path,
-            "grid": _json(self.grid), "pareto_axis": self.pareto_axis,
-            "pareto_point": self.pareto_point, "pareto_value": self.pareto_value,
-        }
-
-
-@dataclass
-class Front:
-    """A Pareto front waiting for its anchor solves (then expanded into point runs)."""
-
-    axis: str
-    points: int
-    scenario: str
-    scenario_path: str
-    file: str
-    option: str
-    grid: dict[str, Any]
-    scenario_bytes: bytes
-    parties: list[str]
-    floors: dict[str, float]
-    anchors: dict[str, str]         # objective -> run_key of the anchor run
-    state: str = "waiting"          # waiting | expanded | skipped
-    note: str = ""
-
-    @property
-    def label(self) -> str:
-        grid = f" {_json(self.grid)}" if self.grid else ""
-        return f"{self.scenario} option {self.option}{grid}"
-
-
-@dataclass
-class Plan:
-    runs: dict[str, Run] = field(default_factory=dict)     # in planning order
-    fronts: list[Front] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, run: Run) -> bool:
-        if run.run_key in self.runs:
-            return False
-        self.runs[run.run_key] = run
-        return True
-
-
-def _json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False)
-
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
-
-
-def run_key(scenario_bytes: bytes, option: str | None, objective: str | None,
-            overrides: dict[str, Any], sample: int | None) -> str:
-    """sha256 of the resolved scenario bytes + option + objective + overrides + sample."""
-    h = hashlib.sha256(scenario_bytes)
-    h.update(b"\x00")
-    h.update(canonical({"option": option, "objective": objective, "overrides": overrides,
-                        "sample": sample}))
-    return h.hexdigest()
-
-
-def set_args(overrides: dict[str, Any]) -> list[str]:
-    """Overrides as `--set` strings (the value is JSON, which YAML reads back unchanged)."""
-    return [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()]
-
-
-def problem_text(e: InputError) -> str:
-    return "; ".join(str(p).removeprefix("error: ") for p in e.problems)
-
-
-def make_plan(spec: BatchSpec, spec_path: Path) -> Plan:
-    """Every run of the spec (Pareto points come later, from their anchors' results)."""
-    label = str(spec_path)
-    root = spec_path.parent
-    grid_points = spec.grid_points()
-    plan = Plan()
-    problems: dict[tuple[str, str], str] = {}
-    known_options: set[str] = set()
-    loaded_any = False
-    vary_hits = dict.fromkeys(spec.monte_carlo.vary, 0) if spec.monte_carlo else {}
-
-    def error_runs(name: str, rel: str, file: Path, scenario_bytes: bytes,
-                   options: list[str | None], objectives: list[str | None], msg: str) -> None:
-        for opt in options:
-            for obj in objectives:
-                for g in grid_points:
-                    plan.add(Run(run_key(scenario_bytes, opt, obj, g, None), "grid", name, rel,
-                                 str(file), opt, obj, dict(g), dict(g), error=msg))
-
-    for rel in spec.scenarios:
-        file = (root / rel).resolve()
-        try:
-            loaded = load(file)
-        except InputError as e:
-            msg = problem_text(e)
-            options: list[str | None] = list(spec.options) if spec.options else [None]
-            objectives_: list[str | None] = list(spec.objectives) if spec.objectives else [None]
-            error_runs(Path(rel).stem, rel, file, canonical({"unloadable": str(file),
-                                                              "error": msg}),
-                       options, objectives_, msg)
-            continue
-        loaded_any = True
-        sc = loaded.scenario
-        known_options |= {o.id for o in sc.planning_options}
-        objectives: list[str] = list(spec.objectives or [sc.objective])
-        for opt in (list(spec.options) if spec.options else [None]):
-            try:
-                rs0 = resolve(loaded, opt)
-            except InputError as e:
-                msg = problem_text(e)
-                error_runs(sc.name, rel, file, canonical({"scenario": sc.to_document(),
-                                                          "option_error": msg}),
-                           [opt], list(objectives), msg)
-                continue
-            oid = rs0.option.id
-            sbytes = canonical(rs0.to_document())
-            for g in grid_points:
-                for obj in objectives:
-                    plan.add(Run(run_key(sbytes, oid, obj, g, None), "grid", sc.name, rel,
-                                 str(file), oid, obj, dict(g), dict(g)))
-                if spec.pareto is None and spec.monte_carlo is None:
-                    continue
-                rs_g: ResolvedScenario | None = rs0
-                if g:
-                    try:
-                        rs_g = resolve(load(file, set_args(g)), oid)
-                    except InputError:
-                        rs_g = None
-                if rs_g is None:
-                    plan.notes.append(f"{sc.name} option {oid} {_json(g)}: the grid point "
-                                      "does not load (see its error runs): no Pareto front "
-                                      "or Monte Carlo samples for it")
-                    continue
-                if spec.pareto is not None:
-                    plan.fronts.append(_plan_front(plan, spec, sc.name, rel, file, oid, g,
-                                                   sbytes, rs_g))
-                mc = spec.monte_carlo
-                if mc is None:
-                    continue
-                doc = rs_g.to_document()
-                targets: list[tuple[Target, Normal | Uniform | Choice]] = []
-                for pattern, dist in mc.vary.items():
-                    found = expand(pattern, doc)
-                    vary_hits[pattern] += len(found)
-                    why = check_targets(found, dist)
-                    if why:
-                        problems[(f"monte_carlo.vary.{pattern}", rel)] = f"{why} in {rel}"
-                        continue
-                    targets += [(t, dist) for t in found]
-                for s in range(mc.samples):
-                    over = {**g, **sample_values(mc, targets, s)}
-                    for obj in objectives:
-                        plan.add(Run(run_key(sbytes, oid, obj, over, s), "monte_carlo",
-                                     sc.name, rel, str(file), oid, obj, over, dict(g),
-                                     sample=s))
-    out = [Problem(label, path, msg) for (path, _), msg in problems.items()]
-    if loaded_any:
-        for i, opt in enumerate(spec.options or []):
-            if opt not in known_options:
-                out.append(Problem(label, f"options.{i}", f"unknown planning option '{opt}' "
-                                   f"(no scenario defines it; known: "
-                                   f"{', '.join(sorted(known_options))})"))
-        for pattern, hits in vary_hits.items():
-            if hits == 0:
-                out.append(Problem(label, f"monte_carlo.vary.{pattern}",
-                                   "matches nothing in any scenario"))
-    if out:
-        raise InputError(out)
-    return plan
-
-
-def _plan_front(plan: Plan, spec: BatchSpec, name: str, rel: str, file: Path, oid: str,
-                g: dict[str, Any], sbytes: bytes, rs_g: ResolvedScenario) -> Front:
-    assert spec.pareto is not None
-    axis = spec.pareto.axis
-    anchors = {}
-    for obj in ("acceptability",) if axis == "acceptability_floor" else ("cost",
-                                                                          "acceptability"):
-        key = run_key(sbytes, oid, obj, g, None)
-        plan.add(Run(key, "pareto_anchor", name, rel, str(file), oid, obj, dict(g), dict(g)))
-        anchors[obj] = key
-    sc = rs_g.scenario
-    return Front(axis, spec.pareto.points, name, rel, str(file), oid, dict(g), sbytes,
-                 [p.id for p in sc.parties], dict(sc.rules.acceptability_floor), anchors)
-
-
-def expand_front(front: Front, rows: dict[str, dict[str, Any]]) -> list[Run] | str:
-    """The point runs of a front, from its stored anchors; or why there is no front."""
-    for obj, key in front.anchors.items():
-        row = rows[key]
-        if row["status"] not in FEASIBLE or row["cost_per_month"] is None:
-            return f"its {obj} anchor run ended {row['status']}" + (
-                f" ({row['error']})" if row.get("error") else "")
-    n = front.points
-    runs = []
-    if front.axis == "acceptability_floor":
-        top = rows[front.anchors["acceptability"]]["min_acceptability"]
-        for i in range(n):
-            theta = math.floor(top * i / (n - 1) * 1e6 + 1e-6) / 1e6  # 6 decimals, not above
-            over = {**front.grid, **{f"rules.acceptability_floor.{p}":
-                                     max(front.floors.get(p, 0.0), theta)
-                                     for p in front.parties}}
-            runs.append(Run(run_key(front.scenario_bytes, front.option, "cost", over, None),
-                            "pareto", front.scenario, front.scenario_path, front.file,
-                            front.option, "cost", over, dict(front.grid),
-                            pareto_axis=front.axis, pareto_point=i, pareto_value=theta))
-    else:
-        lo = math.ceil(round(rows[front.anchors["cost"]]["cost_per_month"], 6))
-        hi = max(lo, math.ceil(round(rows[front.anchors["acceptability"]]["cost_per_month"], 6)))
-        for i in range(n):
-            budget = math.ceil(lo + (hi - lo) * i / (n - 1))
-            over = {**front.grid, "rules.budget_per_month": budget}
-            runs.append(Run(run_key(front.scenario_bytes, front.option, "acceptability", over,
-                                    None),
-                            "pareto", front.scenario, front.scenario_path, front.file,
-                            front.option, "acceptability", over, dict(front.grid),
-                            pareto_axis=front.axis, pareto_point=i, pareto_value=budget))
-    return runs
 
 
 # --------------------------------------------------------------------------- worker side
@@ -368,13 +125,13 @@ def execute(task: Task) -> list[dict[str, Any]]:
     """Worker entry point: the results of every run of the task, errors included."""
     if task.persistent:
         return _solve_front(task)
-    from pkplanner.solve import Reusable
+    from pkplanner.engine.solve import Reusable
     reuse = Reusable(_settings(task))        # runs differing only in numbers: re-solve
     return [_solve_one(run, task, reuse) for run in task.runs]
 
 
 def _settings(task: Task) -> Any:
-    from pkplanner import highs as hs
+    from pkplanner.engine import highs as hs
     return hs.SolverSettings(time_limit=task.time_limit, gap=task.gap)
 
 
@@ -386,7 +143,7 @@ def _arm(settings: Any, task: Task) -> None:
 def _solve_one(run: Run, task: Task, reuse: Any) -> dict[str, Any]:
     if run.error is not None:
         return error_result(run, run.error, 0.0)
-    from pkplanner.highs import DeadlinePassed
+    from pkplanner.engine.highs import DeadlinePassed
     from pkplanner.pipeline import solve_checked
     t0 = time.perf_counter()
     _arm(reuse.settings, task)
@@ -424,9 +181,9 @@ def checked_text(verdict: list[str]) -> str:
 
 def _solve_front(task: Task) -> list[dict[str, Any]]:
     """Pareto points of one front on one persistent model: set the floors, re-solve."""
-    from pkplanner import highs as hs
-    from pkplanner.solve import Outcome, build, document, read_plan
-    from pkplanner.verify import verify
+    from pkplanner.engine import highs as hs
+    from pkplanner.engine.solve import Outcome, build, document, read_plan
+    from pkplanner.verify.check import verify
     first = task.runs[0]
     out = []
     state: tuple[Any, ...] | None = None
@@ -502,7 +259,7 @@ def result_of(run: Run, doc: dict[str, Any], seconds: float, mode: str,
         "personnel": metrics.personnel(doc),
         "cost_per_month": metrics.cost_per_month(doc),
         "min_acceptability": least[1] if least is not None else None,
-        "acceptability": _json(acc) if acc is not None else None,
+        "acceptability": compact_json(acc) if acc is not None else None,
         "n_contributors": metrics.n_contributors(doc),
         "mip_gap": metrics.gap(doc),
         "seconds": round(seconds, 6),
@@ -596,7 +353,7 @@ class Engine:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["pkplanner.batch", "pkplanner.solve"])
+            ctx.set_forkserver_preload(["pkplanner.batch.run", "pkplanner.engine.solve"])
         return cf.ProcessPoolExecutor(max_workers=self.slots, mp_context=ctx,
                                       initializer=watch_coordinator)
 
@@ -886,8 +643,8 @@ def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = 
     if workers is not None and workers < 1:
         raise InputError.one("--workers", "", f"must be at least 1 (got {workers})")
     plan = make_plan(spec, spec_path)
-    from pkplanner.batch_report import write_report
-    from pkplanner.store import Store
+    from pkplanner.batch.report import write_report
+    from pkplanner.batch.store import Store
     with Store(out_dir / "results.duckdb") as store:
         if retry_errors and (n := store.forget_errors()):
             plan.notes.append(f"retrying {n} runs stored as errors")
@@ -908,30 +665,3 @@ def run_batch(spec_path: str | Path, out_dir: str | Path, workers: int | None = 
         fronts=len(plan.fronts),
         fronts_skipped=skipped, notes=plan.notes, seconds=time.perf_counter() - t0,
         backend=co.backend)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m pkplanner.batch SPEC --out DIR [--workers N] [--scheduler ADDRESS]`."""
-    ap = argparse.ArgumentParser(prog="python -m pkplanner.batch", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("spec", type=Path)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--scheduler", default=None)
-    args = ap.parse_args(argv)
-    try:
-        summary = run_batch(args.spec, args.out, args.workers, args.scheduler)
-    except InputError as e:
-        for p in e.problems:
-            print(p, file=sys.stderr)
-        return 2
-    except BatchAborted as e:
-        print(f"error: {args.spec}: batch interrupted: {e} (re-run to resume)", file=sys.stderr)
-        return 1
-    for line in summary.lines():
-        print(line)
-    return 0 if summary.complete else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -33,11 +33,12 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pkplanner import __version__, metrics, network
-from pkplanner.results import temp_beside, write_atomic
-from pkplanner.scenario import ResolvedScenario
-from pkplanner.schema import Scenario
-from pkplanner.solution_io import load_solution, resolved_from_solution
+from pkplanner import __version__
+from pkplanner.files import temp_beside, write_atomic
+from pkplanner.scenario.resolve import ResolvedScenario, network
+from pkplanner.scenario.schema import Scenario
+from pkplanner.solution import metrics
+from pkplanner.solution.io import load_solution, resolved_from_solution
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOL = 1e-6
@@ -994,11 +995,6 @@ def _provenance(v: _View) -> Section:
     sc = v.sc
     solver = sol.get("solver") or {}
     scen = sol.get("scenario") or {}
-    try:
-        import pyomo.version
-        pyomo_v = str(pyomo.version.version)
-    except ImportError:  # pragma: no cover - pyomo is a dependency
-        pyomo_v = "not installed"
     overrides = sol.get("overrides") or {}
     rows = [
         ["scenario", str(scen.get("name", sc.name))],
@@ -1016,7 +1012,7 @@ def _provenance(v: _View) -> Section:
                    f"{solver.get('threads', '?')} thread(s)"],
         ["solved with pkplanner", str(solver.get("pkplanner", "-"))],
         ["report by pkplanner", __version__],
-        ["Pyomo", pyomo_v],
+        ["Pyomo", str(solver.get("pyomo", "not recorded"))],
     ]
     s.table(["item", "value"], rows)
     if scen.get("sha256") and scen.get("sha256") != v.rs.sha256:

@@ -15,8 +15,8 @@ run that returns an error): that is not "no plan", because no search happened.
 
 The adapter knows columns, not families: it imports neither the model, the start heuristic
 nor the rule vocabulary. A starting plan comes in as a `StartBuilder` that the caller
-binds to its model (pkplanner.heuristic.units_first, passed by pkplanner.solve and
-pkplanner.precheck), so the model and the heuristic can change without touching how
+binds to its model (pkplanner.engine.heuristic.units_first, passed by pkplanner.engine.solve and
+pkplanner.engine.precheck), so the model and the heuristic can change without touching how
 HiGHS is driven, and the two modules no longer import each other. What it needs
 from Pyomo beyond the public API (the highspy object, the column of a variable, ...) is in
 `_PyomoHighsAccess`, one method per private attribute, and tests/test_adapter.py names
@@ -56,8 +56,8 @@ class SolverSettings:
     gap: float = 1e-4
     threads: int = 1
     seed: int = 0
-    warm_start: bool = True     # build the start `run` is given (pkplanner.solve gives the
-                                # units-first start of pkplanner.heuristic) before the main
+    warm_start: bool = True     # build the start `run` is given (pkplanner.engine.solve gives the
+                                # units-first start of pkplanner.engine.heuristic) before the main
                                 # solve (benchmarks/results.md: 2-3x faster on C)
     racers: int = 1             # HiGHS runs with seeds seed, seed+1, ... on copies of the
                                 # model; the first to finish wins (one core each)

@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pkplanner import network
 from pkplanner.errors import InputError, Problem
 from pkplanner.resources import (
     SHIPPED,
@@ -27,7 +26,8 @@ from pkplanner.resources import (
     shipped,
     shipped_scenarios,
 )
-from pkplanner.schema import PlanningOption, Rules, Scenario
+from pkplanner.scenario import network
+from pkplanner.scenario.schema import PlanningOption, Rules, Scenario
 
 ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates",
             "planning_options")

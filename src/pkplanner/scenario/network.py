@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from pkplanner.schema import Scenario
+from pkplanner.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
+import pyomo.version
 from pyomo.core.expr.visitor import identify_variables
 
 from pkplanner import __version__
-from pkplanner import highs as hs
-from pkplanner.data import ModelData, prepare
-from pkplanner.explain import explanation
-from pkplanner.heuristic import units_first
-from pkplanner.model import (
+from pkplanner.engine import highs as hs
+from pkplanner.engine.data import ModelData, prepare
+from pkplanner.engine.explain import explanation
+from pkplanner.engine.heuristic import units_first
+from pkplanner.engine.model import (
     build_model,
     cost_expr,
     family_of,
@@ -28,14 +29,14 @@ from pkplanner.model import (
     structure,
     update_numbers,
 )
-from pkplanner.results import (
+from pkplanner.engine.results import (
     Plan,
     ZonePlan,
     allocation_frame,
     party_acceptability,
     solution_document,
 )
-from pkplanner.scenario import ResolvedScenario
+from pkplanner.scenario.resolve import ResolvedScenario
 
 BINDING_FAMILIES = {
     "requirement", "capacity", "min_contingent", "dominance.max_share",
@@ -337,6 +338,7 @@ def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1,
                 "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
                 "seed": outcome.seed, "racers": outcome.racers,
                 "start_objective": outcome.start_objective, "pkplanner": __version__,
+                "pyomo": str(pyomo.version.version),
                 "bound": outcome.bound,
                 **({"error": outcome.error} if outcome.error else {})},
         conflicts=conflicts,

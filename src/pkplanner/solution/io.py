@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from pkplanner.errors import InputError
-from pkplanner.scenario import ResolvedScenario, load_resolved
+from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
 
 
 def load_solution(path: str | Path) -> dict[str, Any]:

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 
 import pyomo.environ as pyo
 
-from pkplanner import highs as hs
-from pkplanner.data import ModelData, prepare, rounded_requirement
-from pkplanner.heuristic import units_first
-from pkplanner.model import build_model, x_upper
-from pkplanner.scenario import ResolvedScenario
+from pkplanner.engine import highs as hs
+from pkplanner.engine.data import ModelData, prepare, rounded_requirement
+from pkplanner.engine.heuristic import units_first
+from pkplanner.engine.model import build_model, x_upper
+from pkplanner.scenario.resolve import ResolvedScenario
 
 MAX_ENTITY_GROUPS = 15      # name rules entity by entity only up to this many entities
 EPS = 1e-9

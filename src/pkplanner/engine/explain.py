@@ -27,13 +27,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from pkplanner import highs as hs
-from pkplanner import precheck
-from pkplanner.data import prepare, veto_label
-from pkplanner.edits import RuleEdit, VetoDrop, sentence
-from pkplanner.model import build_model
-from pkplanner.precheck import MAX_ENTITY_GROUPS
-from pkplanner.scenario import ResolvedScenario
+from pkplanner.engine import highs as hs
+from pkplanner.engine import precheck
+from pkplanner.engine.data import prepare, veto_label
+from pkplanner.engine.model import build_model
+from pkplanner.engine.precheck import MAX_ENTITY_GROUPS
+from pkplanner.rules.edits import RuleEdit, VetoDrop, sentence
+from pkplanner.scenario.resolve import ResolvedScenario
 
 STOPPED = "the rules shown so far conflict; the search stopped at the time limit"
 # what `Explainer.relaxation` finds: a change tested (its sentence comes from edits.py),

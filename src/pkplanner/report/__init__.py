@@ -1,0 +1,1 @@
+"""Reports a reviewer reads: built from solution documents and the scenario only."""

@@ -1,0 +1,2 @@
+"""Inputs: the scenario schema (every field described), loading and overrides, resolving a
+planning option, and the zone network."""

@@ -1,0 +1,2 @@
+"""solution.json: its schema, reading one back (and re-resolving its scenario), and the
+solution-level metrics every view reads."""
