@@ -26,7 +26,7 @@ import yaml
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.files import write_atomic, write_solution
 from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
-from pkplanner.report.render import build_report, write_xlsx
+from pkplanner.report import build_report, write_xlsx
 from pkplanner.resources import models_dir, scenarios_dir
 from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict
 from pkplanner.scenario.resolve import (

@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pydantic import BaseModel
 
 from pkplanner.errors import Problem
-from pkplanner.report.render import esc
+from pkplanner.report import esc
+from pkplanner.scenario.schema import Acceptability, Contributor, Hub, Party, Route, Veto, Zone
 
 from . import pkapp_core as core
 from . import pkapp_state as state
@@ -47,6 +49,23 @@ def _languages(doc: dict[str, Any]) -> list[str]:
                    for g in c.get("languages") or []})
 
 
+def _columns(model: type[BaseModel], cols: list[tables.Col],
+             **given: Any) -> dict[str, Any]:
+    """A column config for every column of a list editor, labelled and explained by the
+    schema (title, description); `given` adds a column's widget settings."""
+    out = {}
+    for c in cols:
+        cfg = dict(given.get(c.name) or st.column_config.Column())
+        cfg["label"] = tables.label(model, c.path)
+        cfg["help"] = tables.help_text(model, c.path)
+        out[c.name] = cfg
+    return out
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def show_problems(slot: Any, problems: list[Problem]) -> None:
     """The loader's own words, next to the editor that holds the field."""
     with slot:
@@ -68,20 +87,16 @@ def scenario_editors(tabs: dict[str, Any], slots: dict[str, Any]) -> dict[str, A
         slots["zones"] = st.container()
         st.caption("One row per zone. Empty cells take the loader's default; "
                    "allowed_mandates is a comma-separated list (empty = any mandate).")
-        cfg = {
-            "id": st.column_config.TextColumn("id", required=True, pinned=True),
-            "lat": st.column_config.NumberColumn("lat", format="%.3f", min_value=-90,
-                                                 max_value=90),
-            "lon": st.column_config.NumberColumn("lon", format="%.3f", min_value=-180,
-                                                 max_value=180),
-            "threat": st.column_config.NumberColumn("threat", min_value=1, max_value=5,
-                                                    step=1, help="1 benign .. 5 severe"),
-            "required": st.column_config.CheckboxColumn("required"),
-            "min_armament": st.column_config.SelectboxColumn("min_armament", options=levels),
-            "max_armament": st.column_config.SelectboxColumn("max_armament", options=levels),
-            "allowed_mandates": st.column_config.TextColumn(
-                "allowed_mandates", help="comma-separated mandate ids; empty = any"),
-        }
+        cfg = _columns(
+            Zone, tables.ZONE_COLS,
+            id=st.column_config.TextColumn(required=True, pinned=True),
+            lat=st.column_config.NumberColumn(format="%.3f", min_value=-90, max_value=90),
+            lon=st.column_config.NumberColumn(format="%.3f", min_value=-180, max_value=180),
+            threat=st.column_config.NumberColumn(min_value=1, max_value=5, step=1),
+            required=st.column_config.CheckboxColumn(),
+            min_armament=st.column_config.SelectboxColumn(options=levels),
+            max_armament=st.column_config.SelectboxColumn(options=levels),
+            allowed_mandates=st.column_config.TextColumn())
         out = st.data_editor(state.frame("zones", lambda: tables.list_frame(
             base.get("zones") or [], tables.ZONE_COLS)), key=state.editor_key("zones"),
             num_rows="dynamic", column_config=cfg, width="stretch", hide_index=True)
@@ -94,22 +109,23 @@ def scenario_editors(tabs: dict[str, Any], slots: dict[str, Any]) -> dict[str, A
         st.markdown("**Routes** (undirected; closed routes are drawn dashed and not used)")
         out = st.data_editor(state.frame("routes", lambda: tables.list_frame(
             base.get("routes") or [], tables.ROUTE_COLS)), key=state.editor_key("routes"),
-            num_rows="dynamic", width="stretch", hide_index=True, column_config={
-                "from": st.column_config.SelectboxColumn("from", options=nodes, required=True),
-                "to": st.column_config.SelectboxColumn("to", options=nodes, required=True),
-                "road": st.column_config.SelectboxColumn("road", options=roads),
-                "km": st.column_config.NumberColumn("km", min_value=0.0),
-                "mine_risk": st.column_config.NumberColumn("mine_risk", min_value=0.0,
-                                                           max_value=1.0, step=0.05),
-                "closed": st.column_config.CheckboxColumn("closed")})
+            num_rows="dynamic", width="stretch", hide_index=True, column_config=_columns(
+                Route, tables.ROUTE_COLS, **{
+                    "from": st.column_config.SelectboxColumn(options=nodes, required=True),
+                    "to": st.column_config.SelectboxColumn(options=nodes, required=True),
+                    "road": st.column_config.SelectboxColumn(options=roads),
+                    "km": st.column_config.NumberColumn(min_value=0.0),
+                    "mine_risk": st.column_config.NumberColumn(min_value=0.0, max_value=1.0,
+                                                               step=0.05),
+                    "closed": st.column_config.CheckboxColumn()}))
         doc["routes"] = tables.list_from_frame(out, tables.ROUTE_COLS, base.get("routes") or [])
         st.markdown("**Hubs** (logistics entry points)")
         out = st.data_editor(state.frame("hubs", lambda: tables.list_frame(
             base.get("hubs") or [], tables.HUB_COLS)), key=state.editor_key("hubs"),
-            num_rows="dynamic", width="stretch", hide_index=True, column_config={
-                "id": st.column_config.TextColumn("id", required=True, pinned=True),
-                "capacity_personnel": st.column_config.NumberColumn(
-                    "capacity_personnel", min_value=0, step=1, help="empty = unlimited")})
+            num_rows="dynamic", width="stretch", hide_index=True, column_config=_columns(
+                Hub, tables.HUB_COLS,
+                id=st.column_config.TextColumn(required=True, pinned=True),
+                capacity_personnel=st.column_config.NumberColumn(min_value=0, step=1)))
         doc["hubs"] = tables.list_from_frame(out, tables.HUB_COLS, base.get("hubs") or [])
     with tabs["contributors"]:
         slots["contributors"] = st.container()
@@ -118,19 +134,21 @@ def scenario_editors(tabs: dict[str, Any], slots: dict[str, Any]) -> dict[str, A
         out = st.data_editor(state.frame("contributors", lambda: tables.list_frame(
             base.get("contributors") or [], tables.CONTRIBUTOR_COLS)),
             key=state.editor_key("contributors"), num_rows="dynamic", width="stretch",
-            hide_index=True, height=360, column_config={
-                "id": st.column_config.TextColumn("id", required=True, pinned=True),
-                "cost_per_person_month": st.column_config.NumberColumn(
-                    "cost / person / month", min_value=0.0, format="%.0f"),
-                "max_personnel": st.column_config.NumberColumn("max_personnel", min_value=0,
-                                                               step=1)})
+            hide_index=True, height=360, column_config=_columns(
+                Contributor, tables.CONTRIBUTOR_COLS,
+                id=st.column_config.TextColumn(required=True, pinned=True),
+                cost_per_person_month=st.column_config.NumberColumn(min_value=0.0,
+                                                                    format="%.0f"),
+                max_personnel=st.column_config.NumberColumn(min_value=0, step=1)))
         doc["contributors"] = tables.list_from_frame(out, tables.CONTRIBUTOR_COLS,
                                                      base.get("contributors") or [])
         st.markdown("**Units offered** (contributor × unit type)")
         ufr = state.frame("units", lambda: tables.units_frame(base))
         out = st.data_editor(ufr, key=state.editor_key("units"), width="stretch", height=360,
                              column_config={u: st.column_config.NumberColumn(
-                                 u, min_value=0, step=1) for u in ufr.columns})
+                                 u, min_value=0, step=1,
+                                 help=tables.help_text(Contributor, ("units",)))
+                                 for u in ufr.columns})
         tables.apply_units(doc["contributors"], out)
     with tabs["acceptability"]:
         slots["acceptability"] = st.container()
@@ -141,14 +159,13 @@ def scenario_editors(tabs: dict[str, Any], slots: dict[str, Any]) -> dict[str, A
                    "deployed where it applies. zones: comma-separated (empty = everywhere).")
         out = st.data_editor(state.frame("vetoes", lambda: tables.list_frame(
             base.get("vetoes") or [], tables.VETO_COLS)), key=state.editor_key("vetoes"),
-            num_rows="dynamic", width="stretch", hide_index=True, column_config={
-                "party": st.column_config.SelectboxColumn("party", options=_ids(base, "parties"),
-                                                          required=True),
-                "contributor": st.column_config.SelectboxColumn(
-                    "contributor", options=_ids(base, "contributors")),
-                "group": st.column_config.SelectboxColumn("group", options=_groups(base)),
-                "zones": st.column_config.TextColumn(
-                    "zones", help="comma-separated zone ids; empty = every zone")})
+            num_rows="dynamic", width="stretch", hide_index=True, column_config=_columns(
+                Veto, tables.VETO_COLS,
+                party=st.column_config.SelectboxColumn(options=_ids(base, "parties"),
+                                                       required=True),
+                contributor=st.column_config.SelectboxColumn(options=_ids(base, "contributors")),
+                group=st.column_config.SelectboxColumn(options=_groups(base)),
+                zones=st.column_config.TextColumn()))
         doc["vetoes"] = tables.list_from_frame(out, tables.VETO_COLS, base.get("vetoes") or [])
     with tabs["doctrine"]:
         _doctrine(base)
@@ -161,21 +178,23 @@ def _acceptability_editors(base: dict[str, Any], doc: dict[str, Any]) -> None:
     st.markdown("**Parties** (each holds a veto and an acceptability floor)")
     out = st.data_editor(state.frame("parties", lambda: tables.list_frame(
         base.get("parties") or [], tables.PARTY_COLS)), key=state.editor_key("parties"),
-        num_rows="dynamic", hide_index=True, column_config={
-            "id": st.column_config.TextColumn("id", required=True)})
+        num_rows="dynamic", hide_index=True, column_config=_columns(
+            Party, tables.PARTY_COLS, id=st.column_config.TextColumn(required=True)))
     doc["parties"] = tables.list_from_frame(out, tables.PARTY_COLS, base.get("parties") or [])
     key = "acc_default"
     s = state.ss()
     s[key] = float(acc.get("default", 0.5))
-    st.number_input("Default acceptability (where the matrix leaves a cell empty)",
-                    min_value=0.0, max_value=1.0, step=0.05, key=key, on_change=_on_default)
+    st.number_input(_capital(tables.label(Acceptability, ("default",))), min_value=0.0,
+                    max_value=1.0, step=0.05, key=key, on_change=_on_default,
+                    help=tables.help_text(Acceptability, ("default",)))
     acc["default"] = s[key]
     st.markdown("**Acceptability of each contributor to each party** (0 unacceptable .. 1 "
                 "fully acceptable; empty = the default)")
     afr = state.frame("acc", lambda: tables.acceptability_frame(base))
-    cfg: dict[str, Any] = {p: st.column_config.NumberColumn(p, min_value=0.0, max_value=1.0,
-                                                            step=0.05, format="%.2f")
-                           for p in afr.columns if p != "contributor name"}
+    cfg: dict[str, Any] = {p: st.column_config.NumberColumn(
+        p, min_value=0.0, max_value=1.0, step=0.05, format="%.2f",
+        help=tables.help_text(Acceptability, ("contributors",)))
+        for p in afr.columns if p != "contributor name"}
     cfg["contributor name"] = st.column_config.TextColumn("name", disabled=True)
     out = st.data_editor(afr, key=state.editor_key("acc"), width="stretch", height=360,
                          column_config=cfg)
@@ -190,14 +209,16 @@ def _acceptability_editors(base: dict[str, Any], doc: dict[str, Any]) -> None:
                                                       required=True),
             "contributor": st.column_config.SelectboxColumn(
                 "contributor", options=_ids(base, "contributors"), required=True),
-            "score": st.column_config.NumberColumn("score", min_value=0.0, max_value=1.0,
-                                                   step=0.05, required=True)})
+            "score": st.column_config.NumberColumn(
+                "score", min_value=0.0, max_value=1.0, step=0.05, required=True,
+                help=tables.help_text(Acceptability, ("zones",)))})
     acc["zones"] = tables.zone_acceptability_from_frame(out)
     st.markdown("**Acceptability of each armament level to each party**")
     out = st.data_editor(state.frame("acc_armament", lambda: tables.armament_frame(base)),
                          key=state.editor_key("acc_armament"), width="stretch",
                          column_config={lv: st.column_config.NumberColumn(
-                             lv, min_value=0.0, max_value=1.0, step=0.05)
+                             lv, min_value=0.0, max_value=1.0, step=0.05,
+                             help=tables.help_text(Acceptability, ("armament",)))
                              for lv in base.get("armament_levels") or []})
     acc["armament"] = tables.armament_from_frame(out, acc.get("armament") or {})
 
@@ -270,23 +291,13 @@ def _doctrine(doc: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- rules
 
-# (key, widget kind, label, help)
+# (rule key, widget kind): the label and help are the schema's title and description
 SCALAR_RULES = [
-    ("max_share", "share", "Largest share of one contributor",
-     "No contributing state above this share of the whole force (dominance cap)."),
-    ("max_share_zone", "share", "Largest share in a zone",
-     "No contributing state above this share of any one zone."),
-    ("min_contributors", "int", "Fewest contributing states", None),
-    ("min_contributors_zone", "int", "Fewest contributors per zone", None),
-    ("min_contingent", "int", "Smallest national contingent",
-     "A state that takes part sends at least this many people."),
-    ("personnel_min", "int", "Smallest force (personnel)", None),
-    ("personnel_max", "opt_int", "Largest force (personnel)", "Empty: no cap."),
-    ("budget_per_month", "opt_float", "Budget per month", "Empty: no budget limit."),
-    ("language_share", "share", "Share speaking the working language", None),
-    ("lead_min_share", "share", "Lead nation: least share of its zone", None),
-    ("lead_min_acceptability", "share", "Lead nation: least acceptability", None),
-    ("qrf_hours", "opt_float", "Quick reaction within (hours)", "Empty: no QRF rule."),
+    ("max_share", "share"), ("max_share_zone", "share"), ("min_contributors", "int"),
+    ("min_contributors_zone", "int"), ("min_contingent", "int"), ("personnel_min", "int"),
+    ("personnel_max", "opt_int"), ("budget_per_month", "opt_float"),
+    ("language_share", "share"), ("lead_min_share", "share"),
+    ("lead_min_acceptability", "share"), ("qrf_hours", "opt_float"),
 ]
 
 
@@ -324,14 +335,15 @@ def _on_rule(key: str, kind: str) -> None:
     state.set_override(key, _from_widget(state.ss()[f"rule_{key}"], kind))
 
 
-def _rule_widget(key: str, kind: str, label: str, help: str | None, rules: dict[str, Any],
+def _rule_widget(key: str, kind: str, rules: dict[str, Any],
                  options: list[str] | None = None) -> None:
     wkey = f"rule_{key}"
     state.ss()[wkey] = _to_widget(rules.get(key), kind)    # the widget shows the effective rule
     changed = f"rules.{key}" in state.ss()["overrides"]
+    label = _capital(tables.rule_label(key))
     label = f"{label} ✎" if changed else label
     common: dict[str, Any] = {"key": wkey, "on_change": _on_rule, "args": (key, kind),
-                              "help": help}
+                              "help": tables.rule_help(key)}
     if kind == "share":
         st.number_input(label, min_value=0.0, max_value=1.0, step=0.01, format="%.3f",
                         **common)
@@ -346,7 +358,8 @@ def _rule_widget(key: str, kind: str, label: str, help: str | None, rules: dict[
         opts = ["", *_choices(options or [], rules.get(key))]
         st.selectbox(label, opts, format_func=lambda x: x or "(none)", **common)
     elif kind in ("multi", "multi_all"):
-        st.multiselect(label, _choices(options or [], rules.get(key)), **common)
+        st.multiselect(label, _choices(options or [], rules.get(key)),
+                       placeholder="all" if kind == "multi_all" else "none", **common)
     else:
         st.checkbox(label, **common)
 
@@ -381,48 +394,44 @@ def rules_editor(tab: Any, slots: dict[str, Any], doc: dict[str, Any]) -> None:
         mandates = _ids(doc, "mandates")
         c1, c2, c3 = st.columns(3)
         with c1:
-            _rule_widget("mandates", "multi_all", "Allowed mandates (empty = all)", None,
-                         rules, mandates)
-            _rule_widget("max_armament", "choice", "Highest armament level", None, rules,
-                         levels)
-            for key, kind, label, hlp in SCALAR_RULES[:4]:
-                _rule_widget(key, kind, label, hlp, rules)
+            _rule_widget("mandates", "multi_all", rules, mandates)
+            _rule_widget("max_armament", "choice", rules, levels)
+            for key, kind in SCALAR_RULES[:4]:
+                _rule_widget(key, kind, rules)
         with c2:
-            for key, kind, label, hlp in SCALAR_RULES[4:8]:
-                _rule_widget(key, kind, label, hlp, rules)
-            _rule_widget("exclude_groups", "multi", "Excluded groups", "No member of these "
-                         "groups takes part.", rules, _groups(doc))
+            for key, kind in SCALAR_RULES[4:8]:
+                _rule_widget(key, kind, rules)
+            _rule_widget("exclude_groups", "multi", rules, _groups(doc))
         with c3:
-            _rule_widget("working_language", "choice", "Working language", None, rules,
-                         _languages(doc))
-            for key, kind, label, hlp in SCALAR_RULES[8:]:
-                _rule_widget(key, kind, label, hlp, rules)
-            _rule_widget("qrf_unit_types", "multi", "QRF unit types", None, rules,
-                         _ids(doc, "unit_types"))
-            _rule_widget("qrf_mandates", "multi", "QRF mandates", None, rules, mandates)
-            _rule_widget("soft_requirements", "bool", "Soft requirements (allow shortfall)",
-                         None, rules)
+            _rule_widget("working_language", "choice", rules, _languages(doc))
+            for key, kind in SCALAR_RULES[8:]:
+                _rule_widget(key, kind, rules)
+            _rule_widget("qrf_unit_types", "multi", rules, _ids(doc, "unit_types"))
+            _rule_widget("qrf_mandates", "multi", rules, mandates)
+            _rule_widget("soft_requirements", "bool", rules)
         f1, f2 = st.columns(2)
         with f1:
-            st.markdown("**Acceptability floors** (each party's least acceptability of the "
-                        "force; empty = none)")
+            st.markdown("**Acceptability floors** (empty = none)")
             parties = _ids(doc, "parties")
             out = st.data_editor(state.frame("floors", lambda: tables.floors_frame(
                 rules, parties)), key=state.editor_key("floors"), width="stretch",
                 column_config={c: st.column_config.NumberColumn(
-                    c, min_value=0.0, max_value=1.0, step=0.05, format="%.2f")
-                    for c in ("composition floor", "armament floor")})
+                    c, min_value=0.0, max_value=1.0, step=0.05, format="%.2f",
+                    help=tables.rule_help(k))
+                    for c, k in ((tables.COMPOSITION_FLOOR, "acceptability_floor"),
+                                 (tables.ARMAMENT_FLOOR, "armament_floor"))})
             acc_f, arm_f = tables.floors_from_frame(out)
             if acc_f != (rules.get("acceptability_floor") or {}):
                 state.set_override("acceptability_floor", acc_f)
             if arm_f != (rules.get("armament_floor") or {}):
                 state.set_override("armament_floor", arm_f)
         with f2:
-            st.markdown("**Group caps** (largest share of the force per group; empty = none)")
+            st.markdown(f"**{_capital(tables.rule_label('group_caps'))}** (empty = none)")
             out = st.data_editor(state.frame("group_caps", lambda: tables.group_caps_frame(
                 rules, _groups(doc))), key=state.editor_key("group_caps"), width="stretch",
                 column_config={"cap": st.column_config.NumberColumn(
-                    "cap", min_value=0.0, max_value=1.0, step=0.05, format="%.2f")})
+                    "cap", min_value=0.0, max_value=1.0, step=0.05, format="%.2f",
+                    help=tables.rule_help("group_caps"))})
             caps = tables.group_caps_from_frame(out)
             if caps != (rules.get("group_caps") or {}):
                 state.set_override("group_caps", caps)

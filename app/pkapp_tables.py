@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from pkplanner.scenario.schema import Rules
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,43 @@ VETO_COLS = [
     Col("group", ("group",), "opt_str"), Col("zones", ("zones",), "opt_list"),
     Col("notes", ("notes",), "str"),
 ]
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _field(model: type[BaseModel], path: tuple[str, ...]) -> FieldInfo:
+    """The schema's field at `path` (file keys, so `from` finds Route.from_), nested models
+    followed: the wording of a column or widget is the field's own."""
+    info: FieldInfo | None = None
+    for key in path:
+        if info is not None:
+            assert isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+            model = info.annotation
+        info = next(f for name, f in model.model_fields.items() if key in (name, f.alias))
+    assert info is not None
+    return info
+
+
+def label(model: type[BaseModel], path: tuple[str, ...]) -> str:
+    """The field's title, or its key in the file where the schema gives none."""
+    return _field(model, path).title or path[-1]
+
+
+def help_text(model: type[BaseModel], path: tuple[str, ...]) -> str:
+    return _field(model, path).description or ""
+
+
+def rule_label(key: str) -> str:
+    return label(Rules, (key,))
+
+
+def rule_help(key: str) -> str:
+    return help_text(Rules, (key,))
+
+
+COMPOSITION_FLOOR = rule_label("acceptability_floor")
+ARMAMENT_FLOOR = rule_label("armament_floor")
 
 
 # --------------------------------------------------------------------------- cells
@@ -287,8 +328,8 @@ def floors_frame(rules: dict[str, Any], parties: list[str]) -> pd.DataFrame:
     acc = rules.get("acceptability_floor") or {}
     arm = rules.get("armament_floor") or {}
     names = parties + [p for p in [*acc, *arm] if p not in parties]
-    df = pd.DataFrame({"composition floor": [acc.get(p) for p in names],
-                       "armament floor": [arm.get(p) for p in names]},
+    df = pd.DataFrame({COMPOSITION_FLOOR: [acc.get(p) for p in names],
+                       ARMAMENT_FLOOR: [arm.get(p) for p in names]},
                       index=names, dtype="float64")
     df.index.name = "party"
     return df
@@ -298,7 +339,7 @@ def floors_from_frame(df: pd.DataFrame) -> tuple[dict[str, float], dict[str, flo
     def col(name: str) -> dict[str, float]:
         return {str(p): float(v) for p, v in ((p, clean(df.at[p, name])) for p in df.index)
                 if v is not None}
-    return col("composition floor"), col("armament floor")
+    return col(COMPOSITION_FLOOR), col(ARMAMENT_FLOOR)
 
 
 def group_caps_frame(rules: dict[str, Any], groups: list[str]) -> pd.DataFrame:

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from pkplanner.pipeline import busy
-from pkplanner.report.render import build_comparison, build_report, solution_frames
+from pkplanner.report import build_comparison, build_report, solution_frames
+from pkplanner.rules.catalog import entry_of
 from pkplanner.rules.edits import RuleEdit, VetoDrop
 from pkplanner.solution import metrics
 
@@ -23,22 +24,6 @@ from . import pkapp_state as state
 HIGHLIGHT = "background-color: #fde68a"
 MIME = {"yaml": "application/x-yaml", "json": "application/json", "html": "text/html",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-FAMILY_MEANING = {
-    "requirement": "a zone gets exactly what its mandate requires",
-    "capacity": "a contributor sends all it offers",
-    "min_contingent": "a contingent at the minimum size",
-    "dominance.max_share": "a contributor at the dominance cap",
-    "dominance.max_share_zone": "a contributor at the zone cap",
-    "dominance.group_caps": "a group at its cap",
-    "dominance.min_contributors": "exactly the fewest contributors allowed",
-    "acceptability": "a party at its acceptability floor",
-    "armament_acceptability": "a party at its armament floor",
-    "language": "exactly the working-language share",
-    "size": "the force at its size limit",
-    "budget": "the budget fully used",
-}
-
-
 def figures(v: core.Variant) -> dict[str, Any]:
     key = f"figures_{v.number}"
     s = state.ss()
@@ -48,10 +33,9 @@ def figures(v: core.Variant) -> dict[str, Any]:
 
 
 def _meaning(rule: str) -> str:
-    for fam, text in FAMILY_MEANING.items():
-        if rule == fam or rule.startswith(fam + "."):
-            return text
-    return ""
+    """What a binding rule at its limit means, in the catalog's words."""
+    found = entry_of(rule)
+    return found[0].at_limit if found else ""
 
 
 # --------------------------------------------------------------------------- one variant

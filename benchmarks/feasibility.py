@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
+# benchmarks/generate.py: Python puts a script's own folder first on the module path
 import generate  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from pkplanner.engine import highs as hs
 from pkplanner.engine.data import prepare
-from pkplanner.engine.model import structure, update_numbers
+from pkplanner.engine.model import build_model, structure, update_numbers
 from pkplanner.engine.results import solution_document
 from pkplanner.engine.solve import build, read_plan
 from pkplanner.scenario.resolve import ResolvedScenario, load, resolve
@@ -38,8 +38,9 @@ def main() -> None:
         return resolve(load(args.scenario, [f"rules.max_share={share}"]), args.option)
 
     rs = loaded(0)
-    d, m, _ = build(rs, "cost")
-    solver = hs.PersistentHighs(m, settings)
+    d = prepare(rs.scenario)
+    built = build_model(d, "cost")
+    solver = hs.PersistentHighs(built.model, settings)
     key = structure(d)
     for i in range(args.points):
         t = time.perf_counter()
@@ -49,11 +50,11 @@ def main() -> None:
         t = lap("re-solve: prepare", t)
         assert structure(d) == key, "not a numeric change"
         t = lap("re-solve: structure check", t)
-        update_numbers(m, d)
+        update_numbers(built, d)
         t = lap("re-solve: update_numbers", t)
         st = solver.run(previous=True)
         t = lap("re-solve: sync + HiGHS", t)
-        plan = read_plan(m, d)
+        plan = read_plan(built.model, d)
         t = lap("both: read_plan", t)
         solution_document(rs, d, plan, objective="cost", objective_value=st.objective,
                           status=st.status, gap=st.gap, solver={})

@@ -8,11 +8,10 @@ runs); the parent prints progress and writes benchmarks/results.md atomically at
 
 Per instance:
 - pkplanner as the product runs it (`pkplanner.engine.solve.solve`, cost objective, default
-  `SolverSettings` apart from limit, gap and seed 0), instrumented from outside: the
-  hand-over to HiGHS and the units-first start are timed by wrapping `PersistentHighs`
-  and `units_first_start`, the first feasible plan is caught with highspy's
-  improving-solution callback; then the same Pyomo model is written as MPS as
-  `pkplanner export` does;
+  `SolverSettings` apart from limit, gap and seed 0): the stages are the outcome's own
+  `timings`, the first feasible plan comes from `SolverSettings.on_plan` (highspy's
+  improving-solution callback); then the same model, built again, gives the model size
+  and is written as MPS as `pkplanner export` does;
 - raw highspy on that MPS file (`Highs.readModel` + `run`), same time limit, gap, seed,
   one thread;
 - pkplanner again with the warm start (units-first start) flipped from its default;
@@ -46,9 +45,8 @@ OUT = HERE / "out"
 SNAPSHOT = OUT / "snapshot"
 SNAPSHOT_DIRS = ("src", "models", "scenarios")
 RESULT_TAG = "BENCH-RESULT "
-sys.path.insert(0, str(HERE))
-
-import generate  # noqa: E402  (benchmarks/generate.py, next to this file)
+# benchmarks/generate.py: Python puts a script's own folder first on the module path
+import generate  # noqa: E402
 
 
 @dataclass
@@ -107,7 +105,6 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     t_begin = time.perf_counter()
     import pyomo.environ  # noqa: F401
 
-    import pkplanner.engine.heuristic as ph
     import pkplanner.engine.highs as hs
     import pkplanner.engine.solve as ps
     from pkplanner.scenario.resolve import load_resolved
@@ -116,101 +113,81 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     rs = load_resolved(job.path, job.option)
     t_loaded = time.perf_counter()
 
-    probe: dict[str, Any] = {"events": []}
-    original_start = ph.units_first_start
+    plans: list[tuple[float, float, float]] = []    # (wall clock, HiGHS's clock, objective)
 
-    class Instrumented(hs.PersistentHighs):
-        """PersistentHighs that times its construction (set_instance) and its run."""
+    def improved(running_time: float, objective: float) -> None:
+        plans.append((time.perf_counter(), running_time, objective))
 
-        def __init__(self, model: Any, settings: hs.SolverSettings):
-            t0 = time.perf_counter()
-            super().__init__(model, settings)
-            probe["handover_s"] = time.perf_counter() - t0
-            lp = self.highs.getLp()
-            probe["cols"] = int(lp.num_col_)
-            probe["rows"] = int(lp.num_row_)
-            probe["nonzeros"] = len(lp.a_matrix_.value_)
-            probe["int_cols"] = sum(1 for t in lp.integrality_ if int(t) != 0)
-            probe["instance"] = self
-            self.highs.cbMipImprovingSolution.subscribe(self._improved)
-
-        def _improved(self, e: Any) -> None:
-            probe["events"].append((time.perf_counter(), float(e.data_out.running_time),
-                                    float(e.data_out.objective_function_value)))
-
-        def run(self, *args: Any, **kwargs: Any) -> hs.RunStats:
-            t0 = time.perf_counter()
-            stats = super().run(*args, **kwargs)
-            probe["run_wall_s"] = probe.get("run_wall_s", 0.0) + time.perf_counter() - t0
-            probe["runs"] = probe.get("runs", 0) + 1
-            info = self.highs.getInfo()
-            probe["highs_s"] = float(self.highs.getRunTime())
-            probe["nodes"] = int(info.mip_node_count)
-            probe["bound"] = _finite(info.mip_dual_bound)
-            return stats
-
-    def timed_start(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
-        value = original_start(*args, **kwargs)
-        probe["start_s"] = time.perf_counter() - t0
-        probe["start_end"] = time.perf_counter()
-        return value
-
-    hs.PersistentHighs = Instrumented           # type: ignore[misc]
-    ph.units_first_start = timed_start
     default_warm = hs.SolverSettings().warm_start
     warm = default_warm if job.warm_start == "default" else not default_warm
     settings = hs.SolverSettings(time_limit=job.time_limit, gap=job.gap, threads=1,
-                                 seed=job.seed, warm_start=warm, racers=job.racers)
+                                 seed=job.seed, warm_start=warm, racers=job.racers,
+                                 on_plan=improved)
     start_budget = hs.start_budget(job.time_limit) if warm else None
     t_solve = time.perf_counter()
     out = ps.solve(rs, "cost", settings)
     t_solved = time.perf_counter()
     rss = _rss_mb()
 
-    firsts = [t for t, _rt, _obj in probe["events"]]
-    if out.start_objective is not None and "start_end" in probe:
-        firsts.append(probe["start_end"])
+    stages = out.timings
+    firsts = [t for t, _rt, _obj in plans]
+    if out.start_objective is not None:     # the start is a plan from the moment it is built
+        firsts.append(t_solve + stages.build + stages.handover + stages.start)
     first = min(firsts) - t_solve if firsts else None
     res: dict[str, Any] = {
         "import_s": t_imported - t_begin,
         "load_s": t_loaded - t_imported,
-        "build_s": out.build_seconds,
-        "handover_s": probe.get("handover_s"),
-        "start_s": probe.get("start_s"),
+        "build_s": stages.build,
+        "handover_s": stages.handover,
+        "start_s": stages.start if warm else None,
         "start_objective": out.start_objective,
         "start_budget_s": start_budget,
         "warm_start": warm,
         "warm_start_default": default_warm,
         "solve_call_s": out.solver_seconds,
-        "highs_s": probe.get("highs_s"),
+        "highs_s": stages.solve,
+        "readback_s": stages.readback,
         "solve_wall_s": t_solved - t_solve,
         "total_s": t_solved - t_imported,          # load + solve(): input to plan
         "status": out.status,
         "objective": out.objective_value,
         "gap": out.gap,
-        "bound": probe.get("bound"),
-        "nodes": probe.get("nodes"),
+        "bound": _finite(out.bound),
+        "nodes": out.nodes,
         "first_feasible_s": first,
-        "first_feasible_highs_s": probe["events"][0][1] if probe["events"] else None,
-        "improvements": len(probe["events"]),
+        "first_feasible_highs_s": plans[0][1] if plans else None,
+        "improvements": len(plans),
         "peak_rss_mb": rss,
-        "rows": probe.get("rows"), "cols": probe.get("cols"),
-        "int_cols": probe.get("int_cols"), "nonzeros": probe.get("nonzeros"),
         "zones": len(rs.scenario.zones), "contributors": len(rs.scenario.contributors),
         "unit_types": len(rs.scenario.unit_types), "option": rs.option.id,
         "pkplanner_file": str(Path(ps.__file__).resolve()),
     }
     if job.export_mps:
-        t0 = time.perf_counter()
-        mps = Path(job.export_mps)
-        mps.parent.mkdir(parents=True, exist_ok=True)
-        tmp = mps.with_name(f".{mps.name}.tmp.mps")
-        probe["instance"].model.write(str(tmp), format="mps",
-                                      io_options={"symbolic_solver_labels": True})
-        tmp.replace(mps)
-        res["export_s"] = time.perf_counter() - t0
-        res["mps_mb"] = mps.stat().st_size / 1e6
+        res.update(size_and_export(rs, Path(job.export_mps)))
+    return res
+
+
+def size_and_export(rs: Any, mps: Path) -> dict[str, Any]:
+    """The size of the model pkplanner hands to HiGHS, and its MPS file as `pkplanner
+    export` writes it. The model is built again (the same scenario gives the same model),
+    after the measured solve, so neither the timings nor the peak memory include this."""
+    import pkplanner.engine.highs as hs
+    import pkplanner.engine.solve as ps
+
+    _d, model, _s = ps.build(rs, "cost")
+    lp = hs.PersistentHighs(model, hs.SolverSettings()).highs.getLp()
+    res: dict[str, Any] = {
+        "rows": int(lp.num_row_), "cols": int(lp.num_col_),
+        "int_cols": sum(1 for t in lp.integrality_ if int(t) != 0),
+        "nonzeros": len(lp.a_matrix_.value_),
+    }
+    t0 = time.perf_counter()
+    mps.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mps.with_name(f".{mps.name}.tmp.mps")
+    model.write(str(tmp), format="mps", io_options={"symbolic_solver_labels": True})
+    tmp.replace(mps)
+    res["export_s"] = time.perf_counter() - t0
+    res["mps_mb"] = mps.stat().st_size / 1e6
     return res
 
 
@@ -566,11 +543,13 @@ def start_note(r: dict[str, Any]) -> str:
 
 
 def other_s(r: dict[str, Any]) -> float | None:
-    """pkplanner time that is neither load, build, hand-over, warm start nor HiGHS."""
+    """pkplanner time in no stage of its own: load, build, hand-over, warm start, HiGHS
+    and read-back excepted (results saved before read-back was a stage count it here)."""
     keys = ("load_s", "build_s", "handover_s", "highs_s", "total_s")
     if any(r.get(k) is None for k in keys):
         return None
-    used = sum(float(r[k]) for k in keys[:-1]) + float(r.get("start_s") or 0.0)
+    used = sum(float(r[k]) for k in keys[:-1]) + float(r.get("start_s") or 0.0) \
+        + float(r.get("readback_s") or 0.0)
     return float(r["total_s"]) - used
 
 
@@ -590,6 +569,7 @@ def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, An
         model = r["load_s"] + r["build_s"] + (r["handover_s"] or 0.0)
         start = r.get("start_s")
         highs = r.get("highs_s") or 0.0
+        back = r.get("readback_s")
         rest = other_s(r) or 0.0
         shares["model"].append((inst.name, model / total))
         shares["highs"].append((inst.name, highs / total))
@@ -601,8 +581,10 @@ def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, An
              f"load {r['load_s']:.2f} s + build {r['build_s']:.2f} s + hand-over "
              f"{r['handover_s']:.2f} s = {model:.2f} s ({100 * model / total:.0f}%) before "
              f"HiGHS sees the model; {warm}"
-             f"HiGHS {highs:.2f} s ({100 * highs / total:.0f}%); reading the plan back and "
-             f"the Pyomo solve-call overhead {rest:.2f} s ({100 * rest / total:.0f}%).")
+             f"HiGHS {highs:.2f} s ({100 * highs / total:.0f}%); "
+             + ("" if back is None else
+                f"reading the plan back {back:.2f} s ({100 * back / total:.0f}%); ")
+             + f"the rest {rest:.2f} s ({100 * rest / total:.0f}%).")
         if ok(raw):
             ratios.append(total / raw["total_s"])
             s += (f" Raw highspy read the MPS file in {raw['read_s']:.2f} s (pkplanner's "
@@ -721,16 +703,17 @@ def report(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]],
     for inst in insts:
         r = find(results, inst.name, "pkplanner")
         if not ok(r):
-            rows.append([inst.name] + ["—"] * 13 + [f"FAILED: {r.get('error')}"])
+            rows.append([inst.name] + ["—"] * 14 + [f"FAILED: {r.get('error')}"])
             continue
         rows.append([inst.name, f_s(r["load_s"]), f_s(r["build_s"]), f_s(r["handover_s"]),
-                     f_s(r.get("start_s")), f_s(r.get("highs_s")), f_s(other_s(r)),
+                     f_s(r.get("start_s")), f_s(r.get("highs_s")), f_s(r.get("readback_s")),
+                     f_s(other_s(r)),
                      f_s(r["total_s"], 1), r["status"], f_pct(r.get("gap")),
                      f_obj(r.get("objective")), f_s(r.get("first_feasible_s"), 1),
                      f_int(r.get("nodes")), f_s(r.get("peak_rss_mb"), 0), start_note(r)])
     L += table(["instance", "load s", "build s", "hand-over s", "warm start s", "HiGHS s",
-                "other s", "total s", "status", "gap", "objective", "first feasible s",
-                "nodes", "peak RSS MB", "note"], rows)
+                "read-back s", "other s", "total s", "status", "gap", "objective",
+                "first feasible s", "nodes", "peak RSS MB", "note"], rows)
     L.append("")
 
     L.append("## Raw highspy on the exported MPS (same limit, gap, seed 0)")

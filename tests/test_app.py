@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 import yaml
 from pkplanner.app import pkapp_core as core
+from pkplanner.app import pkapp_editors as editors
 from pkplanner.app import pkapp_tables as tables
 
 from pkplanner.errors import InputError
 from pkplanner.resources import app_script
 from pkplanner.rules.edits import RuleEdit, VetoDrop
 from pkplanner.scenario.resolve import load_text, resolve
+from pkplanner.scenario.schema import Contributor, Hub, Party, Route, Rules, Veto, Zone
 from pkplanner.verify.check import verify_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,6 +293,21 @@ def test_hostile_scenario_text_is_escaped() -> None:
         assert "](http" not in t and not re.search(r"(?<!\\)<img", t), t
 
 
+def test_rule_widgets_take_their_words_from_the_schema() -> None:
+    """A rule's label and help are its title and description in the scenario schema, so
+    the app, `pkplanner schema` and the reports word a rule alike."""
+    at = start()
+    widgets = [(at.number_input, key) for key, _ in editors.SCALAR_RULES] + [
+        (at.multiselect, "mandates"), (at.multiselect, "exclude_groups"),
+        (at.selectbox, "max_armament"), (at.checkbox, "soft_requirements")]
+    for kind, key in widgets:
+        w = kind(key=f"rule_{key}")
+        field = Rules.model_fields[key]
+        assert field.title and field.description, key
+        assert w.label.removesuffix(" ✎") == field.title[:1].upper() + field.title[1:], key
+        assert w.help == field.description, key
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -431,3 +448,22 @@ def test_solves_from_two_sessions_at_once_do_not_break_each_other() -> None:
     for t in threads:
         t.join(300)
     assert errors == [] and got == expected
+
+
+@pytest.mark.parametrize(("model", "cols"), [
+    (Zone, tables.ZONE_COLS), (Hub, tables.HUB_COLS), (Route, tables.ROUTE_COLS),
+    (Contributor, tables.CONTRIBUTOR_COLS), (Party, tables.PARTY_COLS),
+    (Veto, tables.VETO_COLS)], ids=lambda x: getattr(x, "__name__", ""))
+def test_editor_columns_are_labelled_by_the_schema(model: Any, cols: list[tables.Col]) -> None:
+    for c in cols:
+        assert tables.help_text(model, c.path), c.name        # every column explains itself
+        assert tables.label(model, c.path), c.name
+    assert tables.label(Contributor, ("cost_per_person_month",)) == "cost per person-month"
+
+
+def test_floor_columns_are_the_rules_titles() -> None:
+    frame = tables.floors_frame({"acceptability_floor": {"AZ": 0.4},
+                                 "armament_floor": {"AM": 0.3}}, ["AZ", "AM"])
+    assert list(frame.columns) == [Rules.model_fields["acceptability_floor"].title,
+                                   Rules.model_fields["armament_floor"].title]
+    assert tables.floors_from_frame(frame) == ({"AZ": 0.4}, {"AM": 0.3})

@@ -22,7 +22,6 @@ from pkplanner.engine import highs as hs
 from pkplanner.engine import precheck
 from pkplanner.engine.data import prepare
 from pkplanner.engine.explain import (
-    LEAST,
     SUGGESTIONS,
     Explainer,
     Explanation,
@@ -31,6 +30,7 @@ from pkplanner.engine.explain import (
     without,
 )
 from pkplanner.engine.model import build_model
+from pkplanner.rules.catalog import least_rules
 from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict, sentence
 from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
 from pkplanner.scenario.schema import Scenario
@@ -154,7 +154,7 @@ def test_feasible_scenario_explain_command(tmp_path: Path) -> None:
 
 def has_plan(sc: Scenario, labels: frozenset[str] = frozenset(),
              skip: frozenset[str] = frozenset()) -> bool:
-    m = build_model(prepare(sc, ignore=labels), "feasibility", skip=skip)
+    m = build_model(prepare(sc, ignore=labels), "feasibility", skip=skip).model
     st = hs.PersistentHighs(m, hs.SolverSettings(time_limit=120, gap=1.0,
                                                  warm_start=False)).run()
     assert st.status in ("optimal", "feasible", "infeasible"), st.status
@@ -199,7 +199,7 @@ def check_claims(rs: ResolvedScenario, ex: Explanation) -> None:
     bound is the least cost or head count under all the other rules); nothing is relaxed
     that is not enough alone."""
     listed = {c.rule for c in ex.conflicts}
-    if ex.conflicts and not listed & {"structure", *LEAST}:
+    if ex.conflicts and not listed & {"structure", *least_rules()}:
         assert not plan_without(rs, others(rs, listed)), listed
     for c in ex.conflicts:
         if c.alone is not None:

@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 
 from pkplanner.engine.model import family_of
 from pkplanner.engine.solve import build
-from pkplanner.rules.families import FAMILIES
+from pkplanner.rules.catalog import FAMILIES
 from pkplanner.scenario.resolve import load_resolved
 
 DOC = (Path(__file__).resolve().parents[1] / "models" / "formulation.md").read_text()

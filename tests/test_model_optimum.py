@@ -244,11 +244,11 @@ def test_zone_floor_value_is_the_lightest_unit_over_the_cap(tmp_path: Path) -> N
     p = tmp_path / "police.yaml"
     p.write_text(yaml.safe_dump(police_case(0.6)))
     d = prepare(load_resolved(p).scenario)
-    m = build_model(d)
+    built = build_model(d)
     # observation: lightest unit 4 people -> 4/0.6 = 6.7; policing: 14/0.6 = 23.3;
     # unit sizes 4, 10, 14 move the zone in steps of 2 -> 24
-    assert zone_floors(m, d) == {"z1": {"watch": 24}}
-    assert list(m.dominance_max_share_zone_floor) == ["z1"]
+    assert zone_floors(built.index, d) == {"z1": {"watch": 24}}
+    assert list(built.model.dominance_max_share_zone_floor) == ["z1"]
     p.write_text(yaml.safe_dump(police_case(1.0)))        # no zone cap: no floor row
     d = prepare(load_resolved(p).scenario)
-    assert not hasattr(build_model(d), "dominance_max_share_zone_floor")
+    assert not hasattr(build_model(d).model, "dominance_max_share_zone_floor")

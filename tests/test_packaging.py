@@ -22,7 +22,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = ("pkplanner/models/doctrine.yaml", "pkplanner/models/planning_options.yaml",
-           "pkplanner/models/contributors.csv", "pkplanner/scenarios/karabakh_2020.yaml",
+           "pkplanner/models/contributors.csv", "pkplanner/models/history.yaml",
+           "pkplanner/scenarios/karabakh_2020.yaml", "pkplanner/app/pkapp_main.py",
            "pkplanner/scenarios/karabakh_kcg_2014.yaml",
            "pkplanner/scenarios/base/osce_pool.yaml",
            "pkplanner/scenarios/examples/two_zones.yaml",

@@ -16,9 +16,14 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+from pkplanner import report
 from pkplanner.engine.highs import SolverSettings
 from pkplanner.engine.solve import document, solve
-from pkplanner.report import render as report
+from pkplanner.report.audit import audit_checks
+from pkplanner.report.charts import profile
+from pkplanner.report.document import md_cell, md_para, md_text
+from pkplanner.report.hlpg import HLPG_HEADINGS
+from pkplanner.report.view import View
 from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
 from pkplanner.verify.check import verify
 
@@ -89,7 +94,7 @@ def num(text: str) -> float:
 def test_the_six_hlpg_headings_and_the_rest(feasible: Solved, tmp_path: Path) -> None:
     rs, doc = feasible
     md, page = write(tmp_path, rs, doc, [])
-    for i, heading in enumerate(report.HLPG_HEADINGS, start=1):
+    for i, heading in enumerate(HLPG_HEADINGS, start=1):
         assert f"\n## {i}. {heading}\n" in md
         assert f"<h2>{i}. {heading}</h2>" in page
     for heading in ("Acceptability to each party", "Constraint audit", "Sensitivity",
@@ -124,7 +129,7 @@ def test_numbers_equal_the_solutions(feasible: Solved, tmp_path: Path) -> None:
     assert len(alloc) == len(doc["allocations"])
     assert sum(int(num(r[4])) for r in alloc) == totals["personnel"]
     assert sorted((r[1], int(r[3]), int(num(r[4]))) for r in alloc) == sorted(
-        (f"{report._View(rs, doc).cname(a['contributor'])} ({a['contributor']})", a["units"],
+        (f"{View(rs, doc).cname(a['contributor'])} ({a['contributor']})", a["units"],
          a["personnel"]) for a in doc["allocations"])
     # acceptability to each party
     acc = md_table(md, "party")
@@ -135,7 +140,7 @@ def test_numbers_equal_the_solutions(feasible: Solved, tmp_path: Path) -> None:
 
 def test_constraint_audit(ref2020: Solved, tmp_path: Path) -> None:
     rs, doc = ref2020
-    checks = {c.rule: c for c in report.audit_checks(rs, doc)}
+    checks = {c.rule: c for c in audit_checks(rs, doc)}
     r = rs.scenario.rules
     assert r.max_share < 1 and r.min_contributors > 0 and r.acceptability_floor
     assert {"max_share", "min_contributors", "requirement", "capacity", "personnel_max",
@@ -193,11 +198,11 @@ def test_infeasible_shows_the_conflicts(infeasible: Solved, tmp_path: Path) -> N
     md, page = write(tmp_path, rs, doc)
     assert "Conflicting rules" in md and "Conflicting rules" in page
     for c in doc["conflicts"]:
-        assert report.md_cell(c["detail"]) in md
+        assert md_cell(c["detail"]) in md
         assert html.escape(c["detail"], quote=False) in page
         assert f"| {c['rule']} |" in md
     assert "dominance.max_share" in {c["rule"] for c in doc["conflicts"]}
-    for heading in report.HLPG_HEADINGS:         # no force to describe
+    for heading in HLPG_HEADINGS:         # no force to describe
         assert heading not in md
     assert '"rules.max_share=0.3"' not in md and "rules.max_share=0.3" in md  # provenance
 
@@ -243,7 +248,7 @@ def test_a_script_zone_name_is_text(hostile: Solved, tmp_path: Path) -> None:
         assert text.count("alert(1)") == text.count(f"{escaped[:-len('&lt;/script&gt;')]}")
     assert "\\[Azerbaijan\\](javascript:alert(3))" in md       # text, not a Markdown link
     assert not re.search(r"href\s*=\s*[\"']?\s*javascript", page, re.I)
-    # only report.py's own script tags (plotly.js, the charts): none from the scenario
+    # only the report's own script tags (plotly.js, the charts): none from the scenario
     scripts = re.findall(r"<script\b[^>]*>", page)
     assert all(s in ("<script>", '<script type="text/javascript">') for s in scripts)
     assert page.count("</script>") == len(scripts)   # no tag injected from the scenario
@@ -263,12 +268,12 @@ def test_markdown_tables_keep_their_shape(hostile: Solved, tmp_path: Path) -> No
 
 
 def test_markdown_escapes() -> None:
-    assert report.md_cell("a|b<c>\nd & e") == "a\\|b&lt;c&gt;<br>d &amp; e"
-    assert report.md_cell("[x](javascript:y) `c`") == "\\[x\\](javascript:y) \\`c\\`"
-    assert report.md_text("x <y>\n z") == "x &lt;y&gt; z"
-    assert report.md_para("# not a heading") == "\\# not a heading"
-    assert report.md_para("1. not a list") == "1\\. not a list"
-    assert report.md_para("- nor this") == "\\- nor this"
+    assert md_cell("a|b<c>\nd & e") == "a\\|b&lt;c&gt;<br>d &amp; e"
+    assert md_cell("[x](javascript:y) `c`") == "\\[x\\](javascript:y) \\`c\\`"
+    assert md_text("x <y>\n z") == "x &lt;y&gt; z"
+    assert md_para("# not a heading") == "\\# not a heading"
+    assert md_para("1. not a list") == "1\\. not a list"
+    assert md_para("- nor this") == "\\- nor this"
 
 
 def test_network_chart_is_offline_and_escaped(hostile: Solved) -> None:
@@ -370,8 +375,8 @@ def test_comparison_of_two_options(two: Solved, infeasible: Solved, tmp_path: Pa
         assert table[f"acceptability {p}"] == [f"{a:.3f}", "-"]
         assert table[f"armament acceptability {p}"] == [
             f"{doc['armament_acceptability'][p]:.3f}", "-"]
-    profile = report._profile(doc)
-    assert all(f"{lv} {n:,}" in table["armament profile"][0] for lv, n in profile.items())
+    levels = profile(doc)
+    assert all(f"{lv} {n:,}" in table["armament profile"][0] for lv, n in levels.items())
     assert table["status"][0] == "optimal"
     assert table["status"][1].startswith("infeasible: dominance.max_share")
     assert "<i>max_share" not in md and "<i>max_share" not in page

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from pkplanner import report
 from pkplanner.engine.highs import SolverSettings
 from pkplanner.engine.solve import document, solve
-from pkplanner.report import render as report
 from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
 from pkplanner.verify.check import verify
 from tests.conftest import launch_chromium

@@ -7,7 +7,7 @@ from pathlib import Path
 from pkplanner.engine import highs as hs
 from pkplanner.engine.solve import document, solve
 from pkplanner.files import write_solution
-from pkplanner.report.render import resolved_for
+from pkplanner.report import resolved_for
 from pkplanner.scenario.resolve import load_resolved
 from pkplanner.solution.io import resolved_from_solution
 from pkplanner.verify.check import verify_file

@@ -30,7 +30,7 @@ from pkplanner.engine.solve import Outcome, build
 from pkplanner.errors import InputError, one_line
 from pkplanner.files import check_writable, write_atomic, write_solution
 from pkplanner.pipeline import solve_checked
-from pkplanner.report.render import resolved_for, write_comparison, write_report, write_xlsx
+from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
 from pkplanner.scenario.resolve import ResolvedScenario, load, load_resolved, read_yaml, resolve
 from pkplanner.solution import metrics
 from pkplanner.solution.io import load_solution
@@ -582,6 +582,14 @@ def run_child(cmd: list[str], grace: float = 10.0) -> int:
         for s, handler in old.items():
             signal.signal(s, handler)
     return 128 + stopped[0] if stopped else rc
+
+
+@app.command("rules")
+def rules_cmd() -> None:
+    """Print the rule families: what each means, which keys set it, how explain relaxes it,
+    its sensitivity step (docs/rules.md is this page)."""
+    from pkplanner.rules.doc import rules_markdown
+    print(rules_markdown(), end="")
 
 
 @app.command("schema")

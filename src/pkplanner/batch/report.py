@@ -5,20 +5,24 @@ acceptability); how personnel, cost and the smallest acceptability move along ea
 swept grid parameter; Monte Carlo: how often each contributor is selected in each
 zone, which contributors form the robust core (selected in at least 90% of the
 feasible samples) and which are contingent, and the spread of cost and
-acceptability. plotly.js is embedded once, with the first chart, so the page works
-offline.
+acceptability. The page is a report of pkplanner.report's document model, so it shares
+the planning report's template, escaping and tables, and works offline the same way.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import plotly.colors
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from pkplanner.files import write_atomic
+from pkplanner.report.document import Report, Section
+from pkplanner.report.fmt import esc
 
 if TYPE_CHECKING:
     from pkplanner.batch.plan import Plan
@@ -29,66 +33,27 @@ CORE, RARE = 0.9, 0.1           # selection frequency: robust core / contingent 
 MAX_GROUPS = 12                 # Monte Carlo groups and fronts drawn in detail
 FEASIBLE = ("optimal", "feasible")
 DASHES = ("solid", "dash", "dot", "dashdot")
-
-CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
-       padding: 0 1em; color: #222; }
-h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.muted { color: #666; } code { font-size: 0.9em; }
-"""
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
 
 
-def esc(x: Any) -> str:
-    return html.escape("" if x is None else str(x))
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return "" if pd.isna(v) else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}")
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def table(df: pd.DataFrame, numeric: set[str] | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
-    body = []
-    for row in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, row, strict=True):
-            if isinstance(v, float):
-                text = "" if pd.isna(v) else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}")
-            else:
-                text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            cls = ' class="n"' if c in numeric or isinstance(v, int | float) else ""
-            cells.append(f"<td{cls}>{esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _table(s: Section, df: pd.DataFrame) -> None:
+    """A stored frame as a report table: numbers right-aligned, missing values empty."""
+    rows = [list(r) for r in df.itertuples(index=False)]
+    numeric = {i for r in rows for i, v in enumerate(r) if isinstance(v, int | float)}
+    s.table([str(c) for c in df.columns], [[_cell(v) for v in r] for r in rows], numeric)
 
 
-class Page:
-    def __init__(self, title: str):
-        self.title = title
-        self.parts: list[str] = []
-        self.charts = 0
-
-    def h(self, level: int, text: str) -> None:
-        self.parts.append(f"<h{level}>{esc(text)}</h{level}>")
-
-    def p(self, text: str, cls: str = "") -> None:
-        self.parts.append(f'<p class="{cls}">{esc(text)}</p>' if cls else f"<p>{esc(text)}</p>")
-
-    def raw(self, markup: str) -> None:
-        self.parts.append(markup)
-
-    def chart(self, fig: Any, height: int = 450) -> None:
-        fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 50, "b": 50})
-        self.parts.append(fig.to_html(
-            full_html=False, include_plotlyjs=self.charts == 0, include_mathjax=False,
-            div_id=f"chart-{self.charts}", default_height=f"{height}px", default_width="100%",
-            config={"displaylogo": False, "responsive": True}))
-        self.charts += 1
-
-    def html(self) -> str:
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>\n"
-                + "\n".join(self.parts) + "\n</body></html>\n")
+def _chart(s: Section, figures: dict[str, Any], fig: Any, height: int = 450) -> None:
+    fig.update_layout(height=height, margin=MARGIN)
+    key = str(len(figures))
+    figures[key] = fig
+    s.chart(key, "")
 
 
 def _label(row: Any, grid: bool = True) -> str:
@@ -103,46 +68,46 @@ def _label(row: Any, grid: bool = True) -> str:
 def write_report(path: Path, spec: BatchSpec, plan: Plan, store: Store, keys: list[str]) -> None:
     runs = store.frame("runs", keys)
     allocations = store.frame("allocations", keys)
-    page = Page(f"Batch {spec.name}")
-    page.h(1, f"Batch {spec.name}")
-    if spec.description:
-        page.p(spec.description)
-    _overview(page, runs, plan)
-    _pareto(page, runs)
-    _sweeps(page, spec, runs)
-    _monte_carlo(page, runs, allocations)
-    _errors(page, runs)
-    write_atomic(path, page.html())
+    write_atomic(path, build_report(spec, plan, runs, allocations).html())
 
 
-def _overview(page: Page, runs: pd.DataFrame, plan: Plan) -> None:
-    page.h(2, "Runs")
+def build_report(spec: BatchSpec, plan: Plan, runs: pd.DataFrame,
+                 allocations: pd.DataFrame) -> Report:
+    figures: dict[str, Any] = {}
+    sections = [_overview(runs, plan), _pareto(runs, figures), _sweeps(spec, runs, figures),
+                _monte_carlo(runs, allocations, figures), _errors(runs)]
+    return Report(f"Batch {spec.name}", spec.description, "batch", [],
+                  [s for s in sections if s is not None], figures)
+
+
+def _overview(runs: pd.DataFrame, plan: Plan) -> Section:
+    s = Section("runs", "Runs")
     if runs.empty:
-        page.p("No run is stored yet.", "muted")
-        return
+        s.p("No run is stored yet.")
+        return s
     counts = runs.pivot_table(index="kind", columns="status", values="run_key",
                               aggfunc="count", fill_value=0).reset_index()
     counts.columns.name = None
-    page.raw(table(counts))
-    page.p(f"{len(runs)} runs, {runs['seconds'].sum():.1f} s of solving in total "
-           f"(median {runs['seconds'].median():.2f} s per run).", "muted")
+    _table(s, counts)
+    s.p(f"{len(runs)} runs, {runs['seconds'].sum():.1f} s of solving in total "
+        f"(median {runs['seconds'].median():.2f} s per run).")
     notes = [f.note for f in plan.fronts if f.state == "skipped"] + plan.notes
     for n in notes:
-        page.p(n, "muted")
+        s.p(n)
+    return s
 
 
-def _pareto(page: Page, runs: pd.DataFrame) -> None:
+def _pareto(runs: pd.DataFrame, figures: dict[str, Any]) -> Section | None:
     front = runs[runs["kind"] == "pareto"]
     if front.empty:
-        return
-    import plotly.graph_objects as go
-    page.h(2, "Pareto fronts: cost against the smallest party acceptability")
+        return None
+    s = Section("pareto", "Pareto fronts: cost against the smallest party acceptability")
     axis = front["pareto_axis"].iloc[0]
-    page.p("Each point is a least-cost plan with a common floor on every party's "
-           "acceptability (ε-constraint), the floor spread from 0 to the highest smallest "
-           "acceptability any plan reaches." if axis == "acceptability_floor" else
-           "Each point is the most acceptable plan within a budget, the budget spread from "
-           "the least cost to the cost of the most acceptable plan.", "muted")
+    s.p("Each point is a least-cost plan with a common floor on every party's "
+        "acceptability (ε-constraint), the floor spread from 0 to the highest smallest "
+        "acceptability any plan reaches." if axis == "acceptability_floor" else
+        "Each point is the most acceptable plan within a budget, the budget spread from "
+        "the least cost to the cost of the most acceptable plan.")
     fig = go.Figure()
     rows = []
     groups = list(front.groupby(["scenario", "option", "grid"], sort=True, dropna=False))
@@ -164,10 +129,11 @@ def _pareto(page: Page, runs: pd.DataFrame) -> None:
                      "to": ok["min_acceptability"].max() if len(ok) else None})
     fig.update_layout(xaxis_title="smallest party acceptability",
                       yaxis_title="cost per month", legend={"orientation": "h", "y": -0.2})
-    page.chart(fig, 500)
-    page.raw(table(pd.DataFrame(rows)))
+    _chart(s, figures, fig, 500)
+    _table(s, pd.DataFrame(rows))
     if len(groups) > MAX_GROUPS:
-        page.p(f"{len(groups) - MAX_GROUPS} more fronts are in the results store.", "muted")
+        s.p(f"{len(groups) - MAX_GROUPS} more fronts are in the results store.")
+    return s
 
 
 def _grid_value(grid_json: str, key: str) -> Any:
@@ -175,16 +141,14 @@ def _grid_value(grid_json: str, key: str) -> Any:
     return v if isinstance(v, int | float) and not isinstance(v, bool) else json.dumps(v)
 
 
-def _sweeps(page: Page, spec: BatchSpec, runs: pd.DataFrame) -> None:
+def _sweeps(spec: BatchSpec, runs: pd.DataFrame, figures: dict[str, Any]) -> Section | None:
     grid = runs[(runs["kind"] == "grid") & runs["sample"].isna()]
     params = [k for k, vals in spec.grid.items() if len(vals) > 1]
     if grid.empty or not params:
-        return
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-    page.h(2, "Sweeps: how the recommended force moves along each grid parameter")
-    page.p("Mean over the other grid parameters of the feasible runs; the bars span their "
-           "minimum and maximum. Hover for the number of feasible runs.", "muted")
+        return None
+    s = Section("sweeps", "Sweeps: how the recommended force moves along each grid parameter")
+    s.p("Mean over the other grid parameters of the feasible runs; the bars span their "
+        "minimum and maximum. Hover for the number of feasible runs.")
     metrics = [("personnel", "personnel"), ("cost_per_month", "cost per month"),
                ("min_acceptability", "smallest party acceptability")]
     for key in params:
@@ -216,36 +180,34 @@ def _sweeps(page: Page, spec: BatchSpec, runs: pd.DataFrame) -> None:
                     row=r, col=1)
         fig.update_xaxes(title_text=key, row=3, col=1)
         fig.update_layout(title=key, legend={"orientation": "h", "y": -0.12})
-        page.chart(fig, 720)
+        _chart(s, figures, fig, 720)
+    return s
 
 
 def _color(i: int) -> str:
-    import plotly.colors
     palette = plotly.colors.qualitative.Plotly
     return str(palette[i % len(palette)])
 
 
-def _monte_carlo(page: Page, runs: pd.DataFrame, allocations: pd.DataFrame) -> None:
+def _monte_carlo(runs: pd.DataFrame, allocations: pd.DataFrame,
+                 figures: dict[str, Any]) -> Section | None:
     mc = runs[runs["kind"] == "monte_carlo"]
     if mc.empty:
-        return
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-    page.h(2, "Monte Carlo: how robust is the composition")
-    page.p(f"Robust core: contributors selected in at least {CORE:.0%} of the feasible "
-           f"samples; contingent: between {RARE:.0%} and {CORE:.0%}; rare: below. "
-           "The nominal plan is the run without sampled changes.", "muted")
+        return None
+    s = Section("monte-carlo", "Monte Carlo: how robust is the composition")
+    s.p(f"Robust core: contributors selected in at least {CORE:.0%} of the feasible "
+        f"samples; contingent: between {RARE:.0%} and {CORE:.0%}; rare: below. "
+        "The nominal plan is the run without sampled changes.")
     nominal = runs[(runs["kind"] != "monte_carlo") & runs["sample"].isna()
                    & (runs["kind"] != "pareto")]
     groups = list(mc.groupby(["scenario", "option", "objective", "grid"], sort=True,
                              dropna=False))
     for (scenario, option, objective, grid), g in groups[:MAX_GROUPS]:
-        title = _label(g.iloc[0])
-        page.h(3, title)
+        s.subheading(_label(g.iloc[0]))
         ok = g[g["status"].isin(FEASIBLE)]
-        others = [f"{n} {s}" for s, n in g["status"].value_counts().items()
-                  if s not in FEASIBLE]
-        page.p(f"{len(g)} samples: " + ", ".join([f"{len(ok)} feasible", *others]) + ".")
+        others = [f"{n} {st}" for st, n in g["status"].value_counts().items()
+                  if st not in FEASIBLE]
+        s.p(f"{len(g)} samples: " + ", ".join([f"{len(ok)} feasible", *others]) + ".")
         nom = nominal[(nominal["scenario"] == scenario) & (nominal["option"] == option)
                       & (nominal["objective"] == objective) & (nominal["grid"] == grid)]
         if ok.empty:
@@ -266,7 +228,7 @@ def _monte_carlo(page: Page, runs: pd.DataFrame, allocations: pd.DataFrame) -> N
             colorbar={"title": "selected"}))
         fig.update_layout(title="Selection frequency (share of feasible samples)",
                           yaxis={"autorange": "reversed"})
-        page.chart(fig, max(300, 60 + 30 * len(contributors)))
+        _chart(s, figures, fig, max(300, 60 + 30 * len(contributors)))
         nom_sel: set[str] = set()
         if not nom.empty:
             nom_sel = set(allocations[allocations["run_key"] == nom["run_key"].iloc[0]]
@@ -277,7 +239,7 @@ def _monte_carlo(page: Page, runs: pd.DataFrame, allocations: pd.DataFrame) -> N
             "mean personnel when selected": round(float(people[c])),
             "in the nominal plan": ("yes" if c in nom_sel else "no") if not nom.empty else "",
         } for c in contributors])
-        page.raw(table(core))
+        _table(s, core)
         fig2 = make_subplots(rows=1, cols=2, subplot_titles=["cost per month",
                                                              "smallest party acceptability"])
         for col, (metric, _t) in enumerate([("cost_per_month", ""), ("min_acceptability", "")],
@@ -290,21 +252,22 @@ def _monte_carlo(page: Page, runs: pd.DataFrame, allocations: pd.DataFrame) -> N
                                           marker={"symbol": "diamond", "size": 12,
                                                   "color": "black"}), row=1, col=col)
         fig2.update_layout(title="Spread across samples")
-        page.chart(fig2, 420)
+        _chart(s, figures, fig2, 420)
         stats = ok[["cost_per_month", "min_acceptability", "personnel"]].describe(
             percentiles=[0.05, 0.5, 0.95]).T.reset_index().rename(columns={"index": "metric"})
-        page.raw(table(stats[["metric", "mean", "std", "min", "5%", "50%", "95%", "max"]]))
+        _table(s, stats[["metric", "mean", "std", "min", "5%", "50%", "95%", "max"]])
     if len(groups) > MAX_GROUPS:
-        page.p(f"{len(groups) - MAX_GROUPS} more Monte Carlo groups are in the results store.",
-               "muted")
+        s.p(f"{len(groups) - MAX_GROUPS} more Monte Carlo groups are in the results store.")
+    return s
 
 
-def _errors(page: Page, runs: pd.DataFrame) -> None:
+def _errors(runs: pd.DataFrame) -> Section | None:
     bad = runs[runs["status"] == "error"]
     if bad.empty:
-        return
-    page.h(2, f"Runs that failed ({len(bad)})")
+        return None
+    s = Section("errors", f"Runs that failed ({len(bad)})")
     shown = bad[["scenario", "option", "objective", "overrides", "sample", "error"]].head(100)
-    page.raw(table(shown.astype(object).where(shown.notna(), None)))
+    _table(s, shown.astype(object).where(shown.notna(), None))
     if len(bad) > 100:
-        page.p(f"{len(bad) - 100} more in the results store.", "muted")
+        s.p(f"{len(bad) - 100} more in the results store.")
+    return s

@@ -32,12 +32,13 @@ from pkplanner.engine import precheck
 from pkplanner.engine.data import prepare, veto_label
 from pkplanner.engine.model import build_model
 from pkplanner.engine.precheck import MAX_ENTITY_GROUPS
+from pkplanner.rules.catalog import ENTRIES, Relax, Scope, advice_texts, entry_of, least_rules
 from pkplanner.rules.edits import RuleEdit, VetoDrop, sentence
 from pkplanner.scenario.resolve import ResolvedScenario
 
 STOPPED = "the rules shown so far conflict; the search stopped at the time limit"
 # what `Explainer.relaxation` finds: a change tested (its sentence comes from edits.py),
-# written advice (QUALITATIVE, CAPACITY_ALL: nothing to apply), or "" for none
+# written advice (the catalog's `advice`: nothing to apply), or "" for none
 Relaxation = RuleEdit | VetoDrop | str
 
 
@@ -106,7 +107,7 @@ class Explainer:
         self.check_time()
         self.tests += 1
         sc, labels, skip = without(rs or self.rs, dropped)
-        m = build_model(prepare(sc, ignore=labels), "feasibility", skip=skip)
+        m = build_model(prepare(sc, ignore=labels), "feasibility", skip=skip).model
         try:
             st = hs.PersistentHighs(m, self.settings(gap=1.0)).run()
         except hs.DeadlinePassed as e:
@@ -156,61 +157,32 @@ class Explainer:
         for proof in precheck.proofs(self.rs):
             add(proof)
         self.known = list(groups)       # proofs: they conflict together already
-        for group, rule in LEAST.items():
-            value = getattr(self.rs.scenario.rules, rule)
+        for group, rx in least_rules().items():
+            value = getattr(self.rs.scenario.rules, rx.key)
             if value is None or "structure" in groups:
                 continue
-            bound = self.cost_run(self.least(rule).lower_bound)
+            bound = self.cost_run(self.least(rx.key).lower_bound)
             if bound is not None and bound > value * (1 + 1e-7) + 1e-6:
-                what = ("costs at least", " per month") if group == "budget" else (
-                    "has a head count of at least", "")
                 add(precheck.Proof((group,), {group: (
-                    f"every force meeting the other rules {what[0]} {bound:,.0f}{what[1]} "
+                    f"every force meeting the other rules {rx.at_least} {bound:,.0f}{rx.unit} "
                     "(LP bound)")}))
                 self.known = list(groups)
         return groups
 
     # ------------------------------------------------------------------ groups
     def families(self) -> dict[str, list[str]]:
-        """Family -> its entity groups (empty list: the family is one rule)."""
-        r = self.rs.scenario.rules
-        d = prepare(self.rs.scenario)
+        """Family -> its entity groups (empty list: the family is one rule): each veto and
+        exclusion that removes someone, then every family in force, in catalog order."""
+        sc = self.rs.scenario
+        d = prepare(sc)
         fam: dict[str, list[str]] = {label: [] for label in sorted(d.removed_by_veto)}
-        zones_req = sorted({z for (z, _k, _r) in d.req})
-        fam["requirement"] = [f"requirement.{z}" for z in zones_req]
-        active = sorted({c for c, _u, _z in d.eligible})
-        fam["capacity"] = [f"capacity.{c}" for c in active]
-        if r.min_contingent > 0:
-            fam["min_contingent"] = []
-        if r.max_share < 1:
-            fam["dominance.max_share"] = []
-        if r.max_share_zone < 1:
-            fam["dominance.max_share_zone"] = []
-        caps = [g for g, v in r.group_caps.items() if v < 1]
-        if caps:
-            fam["dominance.group_caps"] = [f"dominance.group_caps.{g}" for g in caps]
-        if r.min_contributors > 0:
-            fam["dominance.min_contributors"] = []
-        if r.min_contributors_zone >= 2:
-            fam["dominance.min_contributors_zone"] = []
-        floors = [p for p, v in r.acceptability_floor.items() if v > 0]
-        if floors:
-            fam["acceptability"] = [f"acceptability.{p}" for p in floors]
-        arm = [p for p, v in r.armament_floor.items() if v > 0]
-        if arm:
-            fam["armament_acceptability"] = [f"armament_acceptability.{p}" for p in arm]
-        if r.working_language:
-            fam["language"] = [f"language.{z}" for z in d.zones]
-        if r.lead_min_share > 0 or r.lead_min_acceptability > 0:
-            fam["lead_nation"] = [f"lead_nation.{z}" for z in d.zones]
-        size = (["size.min"] if r.personnel_min > 0 else []) + (
-            ["size.max"] if r.personnel_max is not None else [])
-        if size:
-            fam["size"] = size
-        if r.budget_per_month is not None:
-            fam["budget"] = []
-        if r.qrf_hours is not None and r.qrf_mandates:
-            fam["qrf"] = [f"qrf.{z}" for z in d.zones]
+        scope = Scope(sc.rules, self.rs.option.id, tuple(d.zones),
+                      tuple(sorted({z for (z, _k, _r) in d.req})),
+                      tuple(sorted({c for c, _u, _z in d.eligible})))
+        for e in ENTRIES:
+            groups = e.groups(scope) if e.groups is not None else None
+            if groups is not None:
+                fam[e.name] = groups
         return fam
 
     def deletion_filter(self, candidates: list[str], always_dropped: set[str],
@@ -259,12 +231,13 @@ class Explainer:
     def dropped_alone(self, group: str) -> bool | None:
         if group == "structure":
             return None
-        if group in LEAST:      # the MILP for the least value answers it as well
-            st = self.cost_run(self.least(LEAST[group]).least)
+        rx = least_rules().get(group)
+        if rx is not None:      # the MILP for the least value answers it as well
+            st = self.cost_run(self.least(rx.key).least)
             if st is None:
                 return None
             if st.objective is not None:
-                self.facts[group] = least_fact(group, st)
+                self.facts[group] = least_fact(rx, st)
                 return True
             return False if st.status == "infeasible" else None
         return self.feasible({group})
@@ -360,66 +333,32 @@ class Explainer:
             g = group[len("exclude "):]
             return RuleEdit("exclude_groups", [x for x in r.exclude_groups if x != g])
 
-        def share(key: str, cur: float) -> Relaxation:
-            v = self.search(100, math.floor(cur * 100), lambda k: self.feasible(
-                set(), self.with_rules(**{key: k / 100})), 1)
-            return RuleEdit(key, v / 100) if v is not None else ""
+        found = entry_of(group)
+        if found is None:
+            return ""
+        e, entity = found
+        rx = e.relax_for(entity)
+        if rx is None:
+            return e.advice_for(entity)
+        if rx.least:
+            return self.least_relaxation(group, rx)
+        assert rx.far is not None
+        v = self.search(rx.far * rx.grid, rx.near(r, entity), lambda k: self.feasible(
+            set(), self.with_rules(**{rx.key: rx.value(r, entity, k)})), 1,
+            rx.hint(self.best.get(group), r, entity))
+        return RuleEdit(rx.key, rx.value(r, entity, v)) if v is not None else ""
 
-        def count(key: str, cur: int) -> Relaxation:
-            hint = self.best.get(group)
-            v = self.search(0, cur, lambda k: self.feasible(
-                set(), self.with_rules(**{key: int(k)})), 1,
-                int(hint) if hint is not None and hint < cur else None)
-            return RuleEdit(key, int(v)) if v is not None else ""
-
-        if group == "dominance.max_share":
-            return share("max_share", r.max_share)
-        if group == "dominance.max_share_zone":
-            return share("max_share_zone", r.max_share_zone)
-        if group.startswith("dominance.group_caps."):
-            g = group.rsplit(".", 1)[1]
-            v = self.search(100, math.floor(r.group_caps[g] * 100), lambda k: self.feasible(
-                set(), self.with_rules(group_caps={**r.group_caps, g: k / 100})), 1)
-            return RuleEdit("group_caps", {**r.group_caps, g: v / 100}) if v is not None else ""
-        if group == "dominance.min_contributors":
-            return count("min_contributors", r.min_contributors)
-        if group == "dominance.min_contributors_zone":
-            return count("min_contributors_zone", r.min_contributors_zone)
-        if group == "min_contingent":
-            return count("min_contingent", r.min_contingent)
-        if group.startswith(("acceptability.", "armament_acceptability.")):
-            key = "acceptability_floor" if group.startswith("acc") else "armament_floor"
-            p = group.rsplit(".", 1)[1]
-            floors = getattr(r, key)
-            best = self.best.get(group)
-            first = math.floor(best * 100 + 1e-9) if best is not None else None
-            v = self.search(0, math.ceil(floors[p] * 100), lambda k: self.feasible(
-                set(), self.with_rules(**{key: {**floors, p: k / 100}})), 1, first)
-            return RuleEdit(key, {**floors, p: v / 100}) if v is not None else ""
-        if group == "size.max" and r.personnel_max is not None:
-            return self.least_relaxation(group)
-        if group == "size.min":
-            v = self.search(0, r.personnel_min, lambda x: self.feasible(
-                set(), self.with_rules(personnel_min=int(x))), 1)
-            return RuleEdit("personnel_min", int(v)) if v is not None else ""
-        if group == "budget" and r.budget_per_month is not None:
-            return self.least_relaxation(group)
-        if group == "capacity":
-            return CAPACITY_ALL
-        return QUALITATIVE.get(group.split(".")[0], "")
-
-    def least_relaxation(self, group: str) -> Relaxation:
+    def least_relaxation(self, group: str, rx: Relax) -> Relaxation:
         """The smallest budget (personnel_max) that works is the least cost (head count)
         with every other rule in force: one MILP, shared with the `alone` test, whose value
         is then tested as printed."""
-        least = self.least(LEAST[group])
+        least = self.least(rx.key)
         st = least.solved or self.cost_run(least.least)
         if st is None or st.objective is None:
             return ""
         for v in dict.fromkeys((precheck.whole_number(st.objective), math.ceil(st.objective))):
             if self.cost_run(partial(least.holds, v)) is True:
-                return (RuleEdit("budget_per_month", float(math.ceil(v))) if group == "budget"
-                        else RuleEdit("personnel_max", math.ceil(v)))
+                return RuleEdit(rx.key, rx.value(self.rs.scenario.rules, "", math.ceil(v)))
         return ""
 
     # ------------------------------------------------------------------ the whole run
@@ -457,12 +396,9 @@ class Explainer:
         return Explanation(self.conflicts(), complete, "; ".join(notes), self.tests)
 
 
-LEAST = {"budget": "budget_per_month", "size.max": "personnel_max"}   # solved for directly
-
-
-def least_fact(group: str, st: hs.RunStats) -> str:
+def least_fact(rx: Relax, st: hs.RunStats) -> str:
     """What the least-value MILP proved, in words (the detail of a budget or size rule)."""
-    what, unit = (("cost", " per month") if group == "budget" else ("head count", ""))
+    what, unit = rx.measure, rx.unit
     assert st.objective is not None
     if precheck.exact(st):
         return (f"the least {what} of a force meeting every other rule is "
@@ -472,54 +408,40 @@ def least_fact(group: str, st: hs.RunStats) -> str:
             f"{st.objective:,.0f}{unit}")
 
 
-# A rule at these values is no rule at all. Dropping a rule by its value, not by skipping
-# its rows, keeps every other row that reads the number right: with personnel_max=1000
-# skipped, the lead-nation rows of karabakh_kcg_2014 C still used 1000 as their big-M, so
-# "dropping personnel_max alone" wrongly tested infeasible.
-NEUTRAL: dict[str, dict[str, Any]] = {
-    "dominance.max_share": {"max_share": 1.0},
-    "dominance.max_share_zone": {"max_share_zone": 1.0},
-    "dominance.group_caps": {"group_caps": {}},
-    "dominance.min_contributors": {"min_contributors": 0},
-    "dominance.min_contributors_zone": {"min_contributors_zone": 0},
-    "min_contingent": {"min_contingent": 0},
-    "acceptability": {"acceptability_floor": {}},
-    "armament_acceptability": {"armament_floor": {}},
-    "language": {"working_language": None},
-    "lead_nation": {"lead_min_share": 0.0, "lead_min_acceptability": 0.0},
-    "size": {"personnel_min": 0, "personnel_max": None},
-    "size.min": {"personnel_min": 0},
-    "size.max": {"personnel_max": None},
-    "budget": {"budget_per_month": None},
-    "qrf": {"qrf_hours": None},
-}
 UNLIMITED_UNITS = 1000      # what "no capacity limit" offers of each unit type (as model.py)
 
 
 def without(rs: ResolvedScenario, dropped: set[str]
             ) -> tuple[Any, frozenset[str], frozenset[str]]:
     """The scenario with `dropped` off: (scenario, veto and exclusion labels for
-    `prepare`, groups for `build_model`'s skip). Rules with a neutral value take it;
-    a contributor's capacity becomes unlimited in the data, so no row keeps its old
-    numbers (x_upper also bounds the armament rows); only per-zone rows are skipped."""
+    `prepare`, groups for `build_model`'s skip). Rules take the catalog's neutral value:
+    dropping a rule by its value, not by skipping its rows, keeps every other row that
+    reads the number right (with personnel_max=1000 skipped, the lead-nation rows of
+    karabakh_kcg_2014 C still used 1000 as their big-M, so "dropping personnel_max alone"
+    wrongly tested infeasible). A contributor's capacity becomes unlimited in the data, so
+    no row keeps its old numbers (x_upper also bounds the armament rows); only per-zone
+    rows are skipped."""
     sc = rs.scenario
     labels = frozenset(g for g in dropped if g.startswith(("veto ", "exclude ")))
     update: dict[str, Any] = {}
     skip: set[str] = set()
     free: set[str] = set()
     for g in sorted(dropped - labels):
-        fam, _, entity = g.rpartition(".")
-        if g in NEUTRAL:
-            update.update(NEUTRAL[g])
-        elif fam == "dominance.group_caps":
-            caps = update.get("group_caps", sc.rules.group_caps)
-            update["group_caps"] = {k: v for k, v in caps.items() if k != entity}
-        elif fam in ("acceptability", "armament_acceptability"):
-            key = "acceptability_floor" if fam == "acceptability" else "armament_floor"
-            floors = update.get(key, getattr(sc.rules, key))
-            update[key] = {k: v for k, v in floors.items() if k != entity}
-        elif g == "capacity" or fam == "capacity":
-            free |= {c.id for c in sc.contributors} if g == "capacity" else {entity}
+        found = entry_of(g)
+        if found is None:
+            skip.add(g)
+            continue
+        e, entity = found
+        if not entity and e.neutral:
+            update.update(e.neutral)
+        elif e.drop == "free":
+            free |= {entity} if entity else {c.id for c in sc.contributors}
+        elif entity and e.drop == "entry":
+            key = e.keys[0]
+            entries = update.get(key, getattr(sc.rules, key))
+            update[key] = {k: v for k, v in entries.items() if k != entity}
+        elif entity and e.drop == "neutral":
+            update.update(e.entity_neutral[entity])
         else:
             skip.add(g)
     if update or free:
@@ -534,71 +456,28 @@ def without(rs: ResolvedScenario, dropped: set[str]
     return sc, labels, frozenset(skip)
 
 
-QUALITATIVE = {
-    "requirement": "lower the zone's requirement (threat, line length, population) or allow "
-                   "another mandate there",
-    "capacity": "obtain more units or personnel from this contributor",
-    "language": "lower language_share or add contributors who speak the working language",
-    "lead_nation": "lower lead_min_share or lead_min_acceptability",
-    "qrf": "raise qrf_hours or allow quick-reaction units nearer this zone",
-}
-
-
-CAPACITY_ALL = "obtain more units or personnel from the contributors"
 # written advice, not a change tested as printed (the CLI labels these "suggestion")
-SUGGESTIONS = frozenset([*QUALITATIVE.values(), CAPACITY_ALL])
+SUGGESTIONS = advice_texts()
+STRUCTURE = ("the zones' allowed mandates and armament levels admit no plan even with every "
+             "rule dropped")
 
 
 def describe(rs: ResolvedScenario, group: str) -> str:
+    """The rule a group stands for, in the scenario's own terms (the catalog's wording)."""
     r = rs.scenario.rules
     if group.startswith("veto "):
         return group[len("veto "):].replace("->", " vetoes ")
     if group.startswith("exclude "):
         return f"option {rs.option.id} excludes group {group[len('exclude '):]}"
-    fam, _, entity = group.partition(".")
-    if group.startswith("dominance."):
-        fam, _, entity = group.partition(".")[2].partition(".")
-        fam = f"dominance.{fam}"
-    whole = {       # a family named as a whole (too many entities, or a stop mid-search)
-        "dominance.group_caps": "the group caps",
-        "acceptability": "the parties' acceptability floors",
-        "armament_acceptability": "the parties' armament floors",
-        "language": f"working language {r.working_language} in every zone "
-                    f"(share {r.language_share})",
-        "lead_nation": "a lead nation in every deployed zone",
-        "size": "the force's size limits",
-        "qrf": f"QRF within {r.qrf_hours} h of every zone that needs one",
-    }
-    if not entity and fam in whole:
-        return whole[fam]
-    texts = {
-        "structure": "the zones' allowed mandates and armament levels admit no plan even "
-                     "with every rule dropped",
-        "dominance.max_share": f"no contributor above max_share {r.max_share}",
-        "dominance.max_share_zone": f"no contributor above max_share_zone {r.max_share_zone} "
-                                    "of a zone",
-        "dominance.group_caps": f"group {entity} at most {r.group_caps.get(entity)} of the force",
-        "dominance.min_contributors": f"at least {r.min_contributors} contributors",
-        "dominance.min_contributors_zone": f"at least {r.min_contributors_zone} contributors "
-                                           "in each zone",
-        "acceptability": f"{entity}'s acceptability floor "
-                         f"{r.acceptability_floor.get(entity)}",
-        "armament_acceptability": f"{entity}'s armament floor {r.armament_floor.get(entity)}",
-        "language": f"working language {r.working_language} in {entity} "
-                    f"(share {r.language_share})",
-        "lead_nation": f"a lead nation in {entity} with share >= {r.lead_min_share} and "
-                       f"acceptability >= {r.lead_min_acceptability}",
-        "size": f"personnel at least {r.personnel_min}" if entity == "min" else
-                f"personnel at most {r.personnel_max}",
-        "budget": f"budget {r.budget_per_month:,} per month" if r.budget_per_month else "budget",
-        "min_contingent": f"a minimum contingent of {r.min_contingent}",
-        "capacity": f"what {entity} offers (units and max_personnel)" if entity else
-                    "what the contributors offer",
-        "requirement": f"the requirement of zone {entity}" if entity else
-                       "the zones' requirements",
-        "qrf": f"QRF within {r.qrf_hours} h of {entity}",
-    }
-    return texts.get(fam, group)
+    if group == "structure":
+        return STRUCTURE
+    found = entry_of(group)
+    if found is None:
+        return group
+    e, entity = found
+    if not entity and e.whole is not None:  # named as a whole (many entities, or a stop)
+        return e.whole(r)
+    return e.describe(r, entity) if e.describe is not None else group
 
 
 def explanation(rs: ResolvedScenario, deadline: float | None = None,

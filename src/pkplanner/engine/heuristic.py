@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 
 def units_first(model: pyo.ConcreteModel, d: ModelData) -> StartBuilder:
     """The units-first start of `model` (built from, or last updated with, `d`), in the
-    shape PersistentHighs.run takes; `units_first_start` is looked up when the start is
-    built, so a wrapper put in its place (benchmarks/run.py times it) is the one called."""
+    shape PersistentHighs.run takes (which times it: `Timings.start`)."""
 
     def build(column: Column, lp: highspy.HighsLp, seed: int, budget: float, gap: float,
               race: Race, threads: int) -> tuple[float, np.ndarray] | None:

@@ -39,7 +39,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import highspy
@@ -65,6 +65,11 @@ class SolverSettings:
     deadline: float | None = None   # time.monotonic() by which every solve must be done
                                     # (batch runs: a per-run budget that HiGHS enforces
                                     # itself, so it holds in Dask's worker threads too)
+    on_plan: Callable[[float, float], None] | None = None
+    # called with (HiGHS's running time, objective) at each better plan a HiGHS run finds:
+    # how benchmarks/run.py times the first plan without wrapping this class. It runs
+    # Python inside HiGHS (where a batch run's SIGALRM would turn into a solver error, see
+    # `capture_log`), so nothing is subscribed unless it is set.
 
 
 class SolverError(Exception):
@@ -73,6 +78,28 @@ class SolverError(Exception):
 
 class DeadlinePassed(Exception):
     """A solve could not finish before `SolverSettings.deadline`."""
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds of a solve by stage, recorded where each stage runs, so that a
+    caller learns where the time went (benchmarks/run.py reports it) without wrapping
+    pkplanner's classes. `PersistentHighs.run` fills the stages it covers; the solve
+    adds the model's build, its hand-over and reading the plan. Racers run at the same
+    time, so their start and solve stages are those of the racer whose answer is used."""
+
+    load: float | None = None   # reading the scenario: only a caller that loaded it knows
+    build: float = 0.0          # data tables and the Pyomo model (re-solve: their update)
+    handover: float = 0.0       # Pyomo to HiGHS: set_instance, then each run's sync
+    start: float = 0.0          # building the starting plan
+    solve: float = 0.0          # the HiGHS runs
+    readback: float = 0.0       # the plan into the Pyomo variables and read from them
+
+    def add(self, other: Timings) -> None:
+        """Count a later part of the same solve (another run) in these stages."""
+        for f in fields(self):
+            if f.name != "load":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass
@@ -85,6 +112,8 @@ class RunStats:
     nodes: int | None = None
     seed: int | None = None        # the racer whose plan this is
     start_objective: float | None = None
+    timings: Timings = field(default_factory=Timings)   # handover (sync), start, solve,
+                                                        # readback (values into Pyomo)
 
 
 # One solve at a time per process: Pyomo's interface swaps the process's stdout/stderr
@@ -196,6 +225,7 @@ class _Result:
     seed: int
     start_objective: float | None = None
     error: str | None = None        # status "error": what HiGHS said
+    start_seconds: float = 0.0      # spent building this racer's starting plan
 
 
 class Race:
@@ -284,6 +314,7 @@ class PersistentHighs:
         with SOLVER_LOCK:
             self.opt.set_instance(model)
             capture_log(self.highs)
+            self._watch(self.highs)
 
     @property
     def highs(self) -> highspy.Highs:
@@ -291,6 +322,13 @@ class PersistentHighs:
 
     def column(self, var: Any) -> int | None:
         return self._pyomo.columns().get(id(var))
+
+    def _watch(self, h: highspy.Highs) -> None:
+        """Report each better plan of `h` to `settings.on_plan`, if that is set."""
+        on_plan = self.settings.on_plan
+        if on_plan is not None:
+            h.cbMipImprovingSolution.subscribe(lambda e: on_plan(
+                float(e.data_out.running_time), float(e.data_out.objective_function_value)))
 
     def sync(self) -> None:
         """Push changed parameters, rows and objectives into HiGHS (Pyomo's update)."""
@@ -317,19 +355,26 @@ class PersistentHighs:
                    "threads": s.threads, **s.highs_options, **(extra or {})}
         t0 = time.perf_counter()
         with SOLVER_LOCK:
+            t_sync = time.perf_counter()
             self.sync()
+            t_race = time.perf_counter()
             seed_plan = self._last if previous else None
             builder = start if s.warm_start and seed_plan is None else None
             result = self._race(options, builder, t0, seed_plan)
+            t_load = time.perf_counter()
             if result.values is not None:
                 self._load(result.values)
                 self._last = result.values
-        seconds = time.perf_counter() - t0
+            t_end = time.perf_counter()
+        seconds = t_end - t0
         if cut and result.status not in ("optimal", "infeasible"):
             raise DeadlinePassed(f"the solve reached the deadline ({result.status})")
+        timings = Timings(handover=t_race - t_sync, start=result.start_seconds,
+                          solve=t_load - t_race - result.start_seconds,
+                          readback=t_end - t_load)
         return RunStats(result.status, result.objective, result.bound,
                         relative_gap(result.objective, result.bound), seconds, result.nodes,
-                        result.seed, result.start_objective)
+                        result.seed, result.start_objective, timings)
 
     # ----------------------------------------------------------------- racing
 
@@ -344,6 +389,7 @@ class PersistentHighs:
         if n > 1:
             for h in copies:
                 h.HandleUserInterrupt = True
+                self._watch(h)
         results: list[_Result | None] = [None] * n
 
         def go(i: int) -> None:
@@ -372,17 +418,20 @@ class PersistentHighs:
     def _racer(self, h: highspy.Highs, lp: Any, seed: int, options: dict[str, Any],
                start: StartBuilder | None, race: Race, t0: float,
                seed_plan: np.ndarray | None = None) -> _Result:
-        start_obj, given = None, seed_plan
+        start_obj, given, start_s = None, seed_plan, 0.0
         if seed_plan is None and start is not None and lp is not None:
-            budget = start_budget(options["time_limit"]) - (time.perf_counter() - t0)
+            t_start = time.perf_counter()
+            budget = start_budget(options["time_limit"]) - (t_start - t0)
             built = start(self.column, lp, seed, budget, options["mip_rel_gap"], race,
                           options["threads"])
+            start_s = time.perf_counter() - t_start
             if built is not None:
                 start_obj, given = built
         if given is not None:
             set_start(h, given)
         if not self._run_one(h, seed, options, race, t0):
-            return _Result("no_solution", None, None, None, None, seed, start_obj)
+            return _Result("no_solution", None, None, None, None, seed, start_obj,
+                           start_seconds=start_s)
         out = read_result(h, seed, self._mip)
         if given is not None and not plan_matches_objective(h, out):
             # HiGHS 1.16 can map a MIP start into the presolved space wrongly and then hand
@@ -394,12 +443,14 @@ class PersistentHighs:
             ok = self._run_one(h, seed, extra, race, t0)
             configure(h, {"presolve": options.get("presolve", "choose")})
             if not ok:
-                return _Result("no_solution", None, None, None, None, seed, start_obj)
+                return _Result("no_solution", None, None, None, None, seed, start_obj,
+                               start_seconds=start_s)
             out = read_result(h, seed, self._mip)
             if not plan_matches_objective(h, out):
                 raise SolverError("run returned a plan whose cost is not the objective it "
                                   "reported (a HiGHS defect; try --racers 1 --seed 1)")
         out.start_objective = start_obj
+        out.start_seconds = start_s
         return out
 
     def _run_one(self, h: highspy.Highs, seed: int, options: dict[str, Any], race: Race,
@@ -480,9 +531,10 @@ def combine(results: list[_Result], gap: float) -> _Result:
     bounds = [r.bound for r in results if r.bound is not None]
     bound = max(bounds) if bounds else None
     if not with_plan:
-        return _Result("no_solution", None, bound, None, None, results[0].seed)
+        return _Result("no_solution", None, bound, None, None, results[0].seed,
+                       start_seconds=results[0].start_seconds)
     best = min(with_plan, key=_objective)
     rg = relative_gap(best.objective, bound)
     status = "optimal" if rg is not None and rg <= gap else "feasible"
     return _Result(status, best.objective, bound, best.values, best.nodes, best.seed,
-                   best.start_objective)
+                   best.start_objective, start_seconds=best.start_seconds)

@@ -21,12 +21,13 @@ import logging
 import math
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import pyomo.environ as pyo
 
 from pkplanner.engine.data import ModelData, rounded_requirement
-from pkplanner.rules.families import FAMILIES
+from pkplanner.rules.catalog import FAMILIES
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,67 @@ def shortfall_penalty(d: ModelData) -> float:
     return 100.0 * max(d.rate.values(), default=1.0)
 
 
+@dataclass(frozen=True)
+class ModelIndex:
+    """What the families share besides the data: the eligible triples grouped the ways
+    the rows sum them, which rules the explanation switched off, and whether needs may
+    go short. Built once, before any component, and passed to every `add_<family>`, so a
+    family's inputs are its arguments rather than attributes hung on the Pyomo model,
+    and mypy sees them. It depends on the model's structure only (`structure`), which is
+    what lets a model updated by `update_numbers` keep the index it was built with."""
+
+    skip: frozenset[str]                        # families or 'family.entity' rows left out
+    soft: bool                                  # shortfall variables instead of hard needs
+    active_c: list[str]                         # contributors with an eligible unit (y, P_c)
+    by_cz: dict[tuple[str, str], list[str]]     # (c, z) -> unit types
+    by_z: dict[str, list[tuple[str, str]]]      # z -> (c, u); every zone, maybe empty
+    by_c: dict[str, list[tuple[str, str]]]      # c -> (u, z)
+    by_cu: dict[tuple[str, str], list[str]]     # (c, u) -> zones
+    zr: list[tuple[str, str]]                   # (zone, capability) some mandate needs
+
+    def on(self, family: str, *entity: str) -> bool:
+        """Is this family (or this family's row for one entity, e.g. 'acceptability.AM')
+        on? The explanation switches rules off one at a time through `skip`."""
+        if family in self.skip:
+            return False
+        return not entity or ".".join((family, *entity)) not in self.skip
+
+
+def model_index(d: ModelData, objective: Objective = "cost",
+                skip: frozenset[str] = frozenset()) -> ModelIndex:
+    by_cz: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_z: dict[str, list[tuple[str, str]]] = {z: [] for z in d.zones}
+    by_c: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    by_cu: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for c, u, z in d.eligible:
+        by_cz[c, z].append(u)
+        by_z[z].append((c, u))
+        by_c[c].append((u, z))
+        by_cu[c, u].append(z)
+    caps = sorted({cap for (_z, _k, cap) in d.req})
+    zr = [(z, r) for z in d.zones for r in caps
+          if any((z, k, r) in d.req for k in d.zone_mandates[z])]
+    return ModelIndex(skip=skip, soft=d.rules.soft_requirements or objective == "coverage",
+                      active_c=sorted(by_c), by_cz=dict(by_cz), by_z=by_z, by_c=dict(by_c),
+                      by_cu=dict(by_cu), zr=zr)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A model and the index it was built on: updating its numbers (`update_numbers`) and
+    the objective's expressions (`cost_expr`, `shortfall_expr`) need both."""
+
+    model: pyo.ConcreteModel
+    index: ModelIndex
+
+
 def build_model(d: ModelData, objective: Objective = "cost",
-                skip: frozenset[str] = frozenset(), common_floor: bool = False
-                ) -> pyo.ConcreteModel:
+                skip: frozenset[str] = frozenset(), common_floor: bool = False) -> Built:
     """Build the MILP. `skip` drops whole families (used by the explanation);
     `common_floor` adds a mutable floor on every party's acceptability (acceptability
     objective, Pareto fronts)."""
     m = pyo.ConcreteModel(name="pkplanner")
-    m._data = d
-    m._skip = skip
-    m._soft = d.rules.soft_requirements or objective == "coverage"
+    ix = model_index(d, objective, skip)
     steps = [
         add_variables, add_numbers,
         add_one_mandate, add_one_armament, add_mandate_armament, add_unit_armament,
@@ -58,39 +110,20 @@ def build_model(d: ModelData, objective: Objective = "cost",
     for step in steps:
         t0 = time.perf_counter()
         if step is add_acceptability:
-            add_acceptability(m, d, common_floor)
+            add_acceptability(m, d, ix, common_floor)
         else:
-            step(m, d)  # type: ignore[operator]
+            step(m, d, ix)  # type: ignore[operator]
         log.debug("%s: %.3fs", step.__name__, time.perf_counter() - t0)
-    set_objective(m, d, objective)
-    return m
-
-
-def on(m: pyo.ConcreteModel, family: str, *entity: str) -> bool:
-    """Is this family (or this family's row for one entity, e.g. 'acceptability.AM') on?
-    The explanation switches rules off one at a time through `skip`."""
-    if family in m._skip:
-        return False
-    return not entity or ".".join((family, *entity)) not in m._skip
+    built = Built(m, ix)
+    set_objective(built, d, objective)
+    return built
 
 
 # ----------------------------------------------------------------------------- variables
 
 
-def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
-    by_cz: dict[tuple[str, str], list[str]] = defaultdict(list)
-    by_z: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    by_c: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    by_cu: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for c, u, z in d.eligible:
-        by_cz[c, z].append(u)
-        by_z[z].append((c, u))
-        by_c[c].append((u, z))
-        by_cu[c, u].append(z)
-    m._by_cz, m._by_z, m._by_c, m._by_cu = by_cz, by_z, by_c, by_cu
-    active_c = sorted(by_c)
-    m._active_c = active_c
-
+def add_variables(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    active_c, by_z, by_c = ix.active_c, ix.by_z, ix.by_c
     m.x = pyo.Var(d.eligible, domain=pyo.NonNegativeIntegers,
                   bounds=lambda _m, c, u, z: (0, x_upper(d, c, u)))
     m.delta = pyo.Var(d.zones, domain=pyo.Binary)
@@ -125,18 +158,14 @@ def x_upper(d: ModelData, c: str, u: str) -> int:
 # on the same HiGHS model (solve.Reusable). What else the model depends on is its
 # structure (`structure`): when that differs, the model is rebuilt.
 
-SCALARS = ("max_share", "max_share_zone", "min_contributors", "language_share",
-           "lead_min_share", "personnel_min", "personnel_max", "budget")
-
-
-def numbers(m: pyo.ConcreteModel, d: ModelData) -> dict[str, Any]:
+def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
     """Values of the model's mutable parameters for the numbers in `d`."""
     r = d.rules
-    cs = m._active_c
+    cs = ix.active_c
     xub = {k: x_upper(d, k[0], k[1]) for k in d.eligible}
     max_cap = {cap: max((v for (_u, cc), v in d.cap.items() if cc == cap), default=0.0)
                for (_z, _k, cap) in d.req}
-    lead_big = {z: sum(d.pers[u] * xub[c, u, z] for c, u in m._by_z[z]) for z in d.zones}
+    lead_big = {z: sum(d.pers[u] * xub[c, u, z] for c, u in ix.by_z[z]) for z in d.zones}
     if r.personnel_max is not None:
         lead_big = {z: min(v, r.personnel_max) for z, v in lead_big.items()}
     return {
@@ -145,9 +174,10 @@ def numbers(m: pyo.ConcreteModel, d: ModelData) -> dict[str, Any]:
         "lead_min_share": r.lead_min_share, "personnel_min": r.personnel_min,
         "personnel_max": r.personnel_max if r.personnel_max is not None else 0.0,
         "budget": r.budget_per_month if r.budget_per_month is not None else 0.0,
+        "shortfall_penalty": shortfall_penalty(d),
         "rate": {c: d.rate[c] for c in cs},
         "maxpers": {c: d.maxpers[c] for c in cs},
-        "avail": {k: d.avail[k] for k in m._by_cu},
+        "avail": {k: d.avail[k] for k in ix.by_cu},
         "xub": xub,
         "lead_big": lead_big,
         "need": {k: rounded_requirement(d, *k) for k in d.req},
@@ -155,16 +185,16 @@ def numbers(m: pyo.ConcreteModel, d: ModelData) -> dict[str, Any]:
                        for (z, k, cap), v in d.req.items() if max_cap[cap] > 0},
         "acc": {(p, c): d.acc[p, c] for p in d.parties for c in cs},
         "acc_delta": {(p, c, z): v - d.acc[p, c] for (p, c, z), v in d.acc_zone.items()
-                      if c in m._by_c},
-        "group_cap": dict(r.group_caps),
-        "armament_floor": {p: f for p, f in r.armament_floor.items()},
-        "zone_floor": {(z, k): n for z, row in zone_floors(m, d).items()
+                      if c in ix.by_c},
+        "group_cap": {g: v for g, v in r.group_caps.items() if v < 1.0},
+        "armament_floor": {p: f for p, f in r.armament_floor.items() if f > 0},
+        "zone_floor": {(z, k): n for z, row in zone_floors(ix, d).items()
                        for k, n in row.items()},
     }
 
 
-def add_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
-    for name, value in numbers(m, d).items():
+def add_numbers(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    for name, value in numbers(ix, d).items():
         if isinstance(value, dict):
             setattr(m, f"n_{name}", pyo.Param(list(value), initialize=value, mutable=True,
                                                 within=pyo.Reals))
@@ -173,9 +203,10 @@ def add_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
                                                 within=pyo.Reals))
 
 
-def update_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
+def update_numbers(built: Built, d: ModelData) -> None:
     """Load the numbers of `d` into a model built for the same structure."""
-    for name, value in numbers(m, d).items():
+    m = built.model
+    for name, value in numbers(built.index, d).items():
         param = getattr(m, f"n_{name}")
         if isinstance(value, dict):
             for key, v in value.items():
@@ -187,12 +218,23 @@ def update_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
     if hasattr(m, "theta"):
         for p in d.parties:
             m.theta[p] = d.rules.acceptability_floor.get(p, 0.0)
-    m._data = d
 
 
 def structure(d: ModelData) -> str:
     """Everything the model's rows and columns depend on apart from `numbers`: two
-    scenarios with the same structure differ only in parameter values."""
+    scenarios with the same structure differ only in parameter values, so a re-solve
+    (solve.Reusable) may load the numbers of one into the model built for the other.
+
+    A hand-kept list, checked rather than derived: tests/test_model_structure.py perturbs
+    every field of ModelData and of its rules, one at a time, and fails when a model
+    updated with the perturbed numbers differs from a fresh build while this key stayed
+    the same. A key recorded from what the builder reads would be complete by
+    construction, but reads come at the wrong grain: the builder reads `req` to know which
+    rows exist while its values are numbers, and `avail` only to choose the form of the
+    padding cut, so a recorder would either rebuild on every number or need the same
+    hand-kept exceptions; and a proxy on every read would slow every build. The test
+    checks the property that matters (updated model == rebuilt model), also for fields
+    added later, since it enumerates them."""
     r = d.rules
     rules = r.model_dump(mode="json")
     for name in ("max_share", "max_share_zone", "min_contributors", "language_share",
@@ -210,7 +252,8 @@ def structure(d: ModelData) -> str:
               >= math.ceil(r.min_contingent / max(d.pers[u] for u in us))
               for c, us in small.items() if us}      # which form the padding cut takes
     parts = [
-        d.zones, d.required, d.weight, d.levels, d.mandates, d.units, d.pers, d.unit_rank,
+        d.zones, d.required, d.weight, d.levels, d.level_rank, d.mandates, d.units, d.pers,
+        d.unit_rank,
         sorted(d.cap.items()), d.contributors, {c: sorted(v) for c, v in d.langs.items()},
         {c: sorted(v) for c, v in d.groups.items()}, d.parties, d.zone_levels,
         d.zone_mandates, d.mandate_band, sorted(k for k, v in d.req.items() if v > 0),
@@ -221,24 +264,24 @@ def structure(d: ModelData) -> str:
     return repr(parts)
 
 
-def pers_cz(m: pyo.ConcreteModel, d: ModelData, c: str, z: str) -> Any:
-    return sum(d.pers[u] * m.x[c, u, z] for u in m._by_cz.get((c, z), []))
+def pers_cz(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex, c: str, z: str) -> Any:
+    return sum(d.pers[u] * m.x[c, u, z] for u in ix.by_cz.get((c, z), []))
 
 
 # ----------------------------------------------------------------------------- families 1-4
 
 
-def add_one_mandate(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_one_mandate(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     m.one_mandate = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
         _m.mu[z, k] for k in d.zone_mandates[z]) == _m.delta[z])
 
 
-def add_one_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_one_armament(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     m.one_armament = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
         _m.alpha[z, lv] for lv in d.zone_levels[z]) == _m.delta[z])
 
 
-def add_mandate_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_mandate_armament(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     def rule(_m: Any, z: str, k: str) -> Any:
         lo, hi = d.mandate_band[k]
         levels = [lv for lv in d.zone_levels[z] if lo <= d.level_rank[lv] <= hi]
@@ -248,7 +291,7 @@ def add_mandate_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.mandate_armament = pyo.Constraint(list(m.mu.keys()), rule=rule)
 
 
-def add_unit_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_unit_armament(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     def rule(_m: Any, c: str, u: str, z: str) -> Any:
         ok = [lv for lv in d.zone_levels[z] if d.level_rank[lv] >= d.unit_rank[u]]
         if len(ok) == len(d.zone_levels[z]) and d.required[z]:
@@ -260,18 +303,16 @@ def add_unit_armament(m: pyo.ConcreteModel, d: ModelData) -> None:
 # ----------------------------------------------------------------------------- families 5-7
 
 
-def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_requirement(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     caps = sorted({cap for (_z, _k, cap) in d.req})
-    zr = [(z, r) for z in d.zones for r in caps
-          if any((z, k, r) in d.req for k in d.zone_mandates[z])]
-    m._zr = zr
-    if m._soft:
+    zr = ix.zr
+    if ix.soft:
         m.shortfall = pyo.Var(zr, domain=pyo.NonNegativeReals)
     max_cap = {r: max((v for (u, cap), v in d.cap.items() if cap == r), default=0.0)
                for r in caps}
 
     def provided(_m: Any, z: str, r: str) -> Any:
-        return sum(d.cap.get((u, r), 0.0) * _m.x[c, u, z] for c, u in _m._by_z[z]
+        return sum(d.cap.get((u, r), 0.0) * _m.x[c, u, z] for c, u in ix.by_z[z]
                    if d.cap.get((u, r), 0.0) > 0)
 
     def need(_m: Any, z: str, r: str) -> Any:
@@ -279,18 +320,18 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
                    if (z, k, r) in d.req)
 
     def rule(_m: Any, z: str, r: str) -> Any:
-        if not on(_m, "requirement", z):
+        if not ix.on("requirement", z):
             return pyo.Constraint.Skip
-        lhs = provided(_m, z, r) + (_m.shortfall[z, r] if _m._soft else 0)
+        lhs = provided(_m, z, r) + (_m.shortfall[z, r] if ix.soft else 0)
         return lhs >= need(_m, z, r)
 
-    if on(m, "requirement"):
+    if ix.on("requirement"):
         m.requirement = pyo.Constraint(zr, rule=rule)
 
         def min_units(_m: Any, z: str, r: str) -> Any:
-            if _m._soft or max_cap[r] <= 0 or not on(_m, "requirement", z):
+            if ix.soft or max_cap[r] <= 0 or not ix.on("requirement", z):
                 return pyo.Constraint.Skip
-            units = [(c, u) for c, u in _m._by_z[z] if d.cap.get((u, r), 0.0) > 0]
+            units = [(c, u) for c, u in ix.by_z[z] if d.cap.get((u, r), 0.0) > 0]
             rhs = sum(_m.n_need_units[z, k, r] * _m.mu[z, k]
                       for k in d.zone_mandates[z] if (z, k, r) in d.req)
             return sum(_m.x[c, u, z] for c, u in units) >= rhs
@@ -298,102 +339,103 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData) -> None:
     # structural: a deployed zone has somebody in it. This row also enforces
     # min_contributors_zone = 1 exactly, without presence binaries.
     m.deployed_presence = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
-        _m.x[c, u, z] for c, u in _m._by_z[z]) >= _m.delta[z])
+        _m.x[c, u, z] for c, u in ix.by_z[z]) >= _m.delta[z])
 
 
-def add_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
-    limited = [c for c in m._active_c if on(m, "capacity", c)]
-    free = [c for c in m._active_c if c not in limited]
+def add_capacity(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    limited = [c for c in ix.active_c if ix.on("capacity", c)]
+    free = [c for c in ix.active_c if c not in limited]
     if free:        # capacity dropped (explanation): lift the bounds, keep x -> y linked
         big = {}
         for c in free:
-            for u, z in m._by_c[c]:
+            for u, z in ix.by_c[c]:
                 m.x[c, u, z].setub(1000)
-            big[c] = sum(m.x[c, u, z].ub for u, z in m._by_c[c])
+            big[c] = sum(m.x[c, u, z].ub for u, z in ix.by_c[c])
         m.capacity_link = pyo.Constraint(free, rule=lambda _m, c: sum(
-            _m.x[c, u, z] for u, z in _m._by_c[c]) <= big[c] * _m.y[c])
-    cu = sorted(k for k in m._by_cu if k[0] in limited)
+            _m.x[c, u, z] for u, z in ix.by_c[c]) <= big[c] * _m.y[c])
+    cu = sorted(k for k in ix.by_cu if k[0] in limited)
     m.capacity_units = pyo.Constraint(cu, rule=lambda _m, c, u: sum(
-        _m.x[c, u, z] for z in _m._by_cu[c, u]) <= _m.n_avail[c, u] * _m.y[c])
+        _m.x[c, u, z] for z in ix.by_cu[c, u]) <= _m.n_avail[c, u] * _m.y[c])
     m.capacity_personnel = pyo.Constraint(limited, rule=lambda _m, c:
                                           _m.P_c[c] <= _m.n_maxpers[c] * _m.y[c])
     # taking part means sending someone
-    m.participation = pyo.Constraint(m._active_c, rule=lambda _m, c: _m.y[c] <= sum(
-        _m.x[c, u, z] for u, z in _m._by_c[c]))
+    m.participation = pyo.Constraint(ix.active_c, rule=lambda _m, c: _m.y[c] <= sum(
+        _m.x[c, u, z] for u, z in ix.by_c[c]))
 
 
-def add_min_contingent(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_min_contingent(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     floor = d.rules.min_contingent
-    if floor <= 0 or not on(m, "min_contingent"):
+    if floor <= 0 or not ix.on("min_contingent"):
         return
-    m.min_contingent = pyo.Constraint(m._active_c, rule=lambda _m, c:
+    m.min_contingent = pyo.Constraint(ix.active_c, rule=lambda _m, c:
                                       _m.P_c[c] >= floor * _m.y[c])
 
     def padding(_m: Any, c: str) -> Any:
         """Taking part needs one unit of at least `floor` people, or enough small ones."""
-        owned = {u for (cc, u) in _m._by_cu if cc == c}
+        owned = {u for (cc, u) in ix.by_cu if cc == c}
         small = [u for u in owned if d.pers[u] < floor]
         big = [u for u in owned if d.pers[u] >= floor]
-        n_big = sum(_m.x[c, u, z] for u, z in _m._by_c[c] if u in big)
+        n_big = sum(_m.x[c, u, z] for u, z in ix.by_c[c] if u in big)
         if not small:
             return n_big >= _m.y[c] if big else pyo.Constraint.Skip
         need = math.ceil(floor / max(d.pers[u] for u in small))
         if sum(d.avail[c, u] for u in small) >= need:
-            n_small = sum(_m.x[c, u, z] for u, z in _m._by_c[c] if u in small)
+            n_small = sum(_m.x[c, u, z] for u, z in ix.by_c[c] if u in small)
             return n_small + need * n_big >= need * _m.y[c]
         return n_big >= _m.y[c] if big else _m.y[c] <= 0
-    m.min_contingent_padding = pyo.Constraint(m._active_c, rule=padding)
+    m.min_contingent_padding = pyo.Constraint(ix.active_c, rule=padding)
 
 
 # ----------------------------------------------------------------------------- families 9-12
 
 
-def add_dominance(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_dominance(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     r = d.rules
-    cs = m._active_c
-    if r.max_share < 1.0 and on(m, "dominance.max_share"):
+    cs = ix.active_c
+    if r.max_share < 1.0 and ix.on("dominance.max_share"):
         m.dominance_max_share = pyo.Constraint(cs, rule=lambda _m, c:
                                                _m.P_c[c] <= _m.n_max_share * _m.N)
-    if r.max_share_zone < 1.0 and on(m, "dominance.max_share_zone"):
-        m.dominance_max_share_zone = pyo.Constraint(sorted(m._by_cz), rule=lambda _m, c, z:
-                                                    pers_cz(_m, d, c, z)
+    if r.max_share_zone < 1.0 and ix.on("dominance.max_share_zone"):
+        m.dominance_max_share_zone = pyo.Constraint(sorted(ix.by_cz), rule=lambda _m, c, z:
+                                                    pers_cz(_m, d, ix, c, z)
                                                     <= _m.n_max_share_zone * _m.P_z[z])
-        add_zone_floor(m, d)
+        add_zone_floor(m, d, ix)
     caps = {g: s for g, s in r.group_caps.items() if s < 1.0
-            and on(m, "dominance.group_caps", g)}
-    if caps and on(m, "dominance.group_caps"):
+            and ix.on("dominance.group_caps", g)}
+    if caps and ix.on("dominance.group_caps"):
         m.dominance_group_caps = pyo.Constraint(sorted(caps), rule=lambda _m, g: sum(
             _m.P_c[c] for c in cs if g in d.groups[c]) <= _m.n_group_cap[g] * _m.N)
-    if r.min_contributors > 0 and on(m, "dominance.min_contributors"):
+    if r.min_contributors > 0 and ix.on("dominance.min_contributors"):
         m.dominance_min_contributors = pyo.Constraint(
             expr=sum(m.y[c] for c in cs) >= m.n_min_contributors)
-    if r.min_contributors_zone >= 2 and on(m, "dominance.min_contributors_zone"):
-        cz = sorted(m._by_cz)
+    if r.min_contributors_zone >= 2 and ix.on("dominance.min_contributors_zone"):
+        cz = sorted(ix.by_cz)
         m.v = pyo.Var(cz, domain=pyo.Binary)
         m.presence_link = pyo.Constraint(cz, rule=lambda _m, c, z: _m.v[c, z] <= sum(
-            _m.x[c, u, z] for u in _m._by_cz[c, z]))
+            _m.x[c, u, z] for u in ix.by_cz[c, z]))
         m.dominance_min_contributors_zone = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
             _m.v[c, zz] for c, zz in cz if zz == z) >= r.min_contributors_zone * _m.delta[z])
 
 
-def add_acceptability(m: pyo.ConcreteModel, d: ModelData, common_floor: bool) -> None:
+def add_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex,
+                      common_floor: bool) -> None:
     floors = {p: d.rules.acceptability_floor.get(p, 0.0) for p in d.parties}
     m.theta = pyo.Param(d.parties, initialize=floors, mutable=True, within=pyo.Reals)
     parties = [p for p in d.parties if (floors[p] > 0 or common_floor)
-               and on(m, "acceptability", p)]
-    if not parties or not on(m, "acceptability"):
+               and ix.on("acceptability", p)]
+    if not parties or not ix.on("acceptability"):
         return
 
     def rule(_m: Any, p: str) -> Any:
-        base = sum(_m.n_acc[p, c] * _m.P_c[c] for c in _m._active_c)
-        extra = sum(_m.n_acc_delta[p, c, z] * pers_cz(_m, d, c, z)
+        base = sum(_m.n_acc[p, c] * _m.P_c[c] for c in ix.active_c)
+        extra = sum(_m.n_acc_delta[p, c, z] * pers_cz(_m, d, ix, c, z)
                     for (pp, c, z) in d.acc_zone
-                    if pp == p and (c, z) in _m._by_cz)
+                    if pp == p and (c, z) in ix.by_cz)
         return base + extra >= _m.theta[p] * _m.N
     m.acceptability = pyo.Constraint(parties, rule=rule)
 
 
-def zone_floors(m: pyo.ConcreteModel, d: ModelData) -> dict[str, dict[str, int]]:
+def zone_floors(ix: ModelIndex, d: ModelData) -> dict[str, dict[str, int]]:
     """Smallest zone size each mandate forces through the zone share cap: a needed
     capability needs one whole unit, and whoever sends it holds at most max_share_zone
     of the zone, so P_z >= (lightest unit providing it) / max_share_zone. The LP splits
@@ -402,12 +444,12 @@ def zone_floors(m: pyo.ConcreteModel, d: ModelData) -> dict[str, dict[str, int]]
     share = d.rules.max_share_zone
     out: dict[str, dict[str, int]] = {}
     for z in d.zones:
-        if not on(m, "requirement", z) or not m._by_z[z]:
+        if not ix.on("requirement", z) or not ix.by_z[z]:
             continue
-        step = math.gcd(*(d.pers[u] for _c, u in m._by_z[z]))   # P_z moves in these steps
+        step = math.gcd(*(d.pers[u] for _c, u in ix.by_z[z]))   # P_z moves in these steps
         floors: dict[str, int] = {}
         for k in d.zone_mandates[z]:
-            lightest = [min((d.pers[u] for _c, u in m._by_z[z] if d.cap.get((u, r), 0.0) > 0),
+            lightest = [min((d.pers[u] for _c, u in ix.by_z[z] if d.cap.get((u, r), 0.0) > 0),
                             default=0) for (zz, kk, r), v in d.req.items()
                         if zz == z and kk == k and v > 0]
             size = max(lightest, default=0) / share
@@ -418,8 +460,8 @@ def zone_floors(m: pyo.ConcreteModel, d: ModelData) -> dict[str, dict[str, int]]
     return out
 
 
-def add_zone_floor(m: pyo.ConcreteModel, d: ModelData) -> None:
-    if m._soft or not on(m, "requirement"):
+def add_zone_floor(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    if ix.soft or not ix.on("requirement"):
         return      # a shortfall may replace the unit, so the floor would not be valid
     floors: dict[str, list[str]] = defaultdict(list)     # computed once, in `numbers`
     for z, k in m.n_zone_floor:
@@ -429,10 +471,10 @@ def add_zone_floor(m: pyo.ConcreteModel, d: ModelData) -> None:
         _m.n_zone_floor[z, k] * _m.mu[z, k] for k in floors[z]))
 
 
-def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     floors = {p: f for p, f in d.rules.armament_floor.items()
-              if f > 0 and on(m, "armament_acceptability", p)}
-    if not floors or not on(m, "armament_acceptability"):
+              if f > 0 and ix.on("armament_acceptability", p)}
+    if not floors or not ix.on("armament_acceptability"):
         return
     w = d.weight
     m.armament_acceptability = pyo.Constraint(sorted(floors), rule=lambda _m, p: sum(
@@ -440,73 +482,73 @@ def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData) -> None:
         >= _m.n_armament_floor[p] * sum(w[z] * _m.delta[z] for z in d.zones))
 
 
-def add_language(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_language(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     lang = d.rules.working_language
-    if lang is None or not on(m, "language"):
+    if lang is None or not ix.on("language"):
         return
-    others = {c for c in m._active_c if lang not in d.langs[c]}
-    zones = [z for z in d.zones if on(m, "language", z)]
+    others = {c for c in ix.active_c if lang not in d.langs[c]}
+    zones = [z for z in d.zones if ix.on("language", z)]
     m.language = pyo.Constraint(zones, rule=lambda _m, z: sum(
-        d.pers[u] * _m.x[c, u, z] for c, u in _m._by_z[z] if c in others)
+        d.pers[u] * _m.x[c, u, z] for c, u in ix.by_z[z] if c in others)
         <= (1.0 - _m.n_language_share) * _m.P_z[z])
 
 
 # ----------------------------------------------------------------------------- families 13-15
 
 
-def add_lead_nation(m: pyo.ConcreteModel, d: ModelData) -> None:
-    if not on(m, "lead_nation"):
+def add_lead_nation(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    if not ix.on("lead_nation"):
         return
     r = d.rules
-    zones = [z for z in d.zones if on(m, "lead_nation", z)]
-    cands = {z: [c for c in m._active_c if (c, z) in m._by_cz and d.lead_ok[c, z]]
+    zones = [z for z in d.zones if ix.on("lead_nation", z)]
+    cands = {z: [c for c in ix.active_c if (c, z) in ix.by_cz and d.lead_ok[c, z]]
              for z in zones}
     if r.lead_min_share <= 0:
         if r.lead_min_acceptability <= 0:
             return      # whoever is present can lead: deployed_presence suffices
         # any acceptable contributor present can lead: one aggregate row per zone
         m.lead_nation = pyo.Constraint(zones, rule=lambda _m, z: sum(
-            _m.x[c, u, z] for c in cands[z] for u in _m._by_cz[c, z]) >= _m.delta[z])
+            _m.x[c, u, z] for c in cands[z] for u in ix.by_cz[c, z]) >= _m.delta[z])
         return
     cz = [(c, z) for z in zones for c in cands[z]]
     m.lam = pyo.Var(cz, domain=pyo.Binary)
     m.lead_nation = pyo.Constraint(zones, rule=lambda _m, z: sum(
         _m.lam[c, z] for c in cands[z]) == _m.delta[z])
     m.lead_nation_present = pyo.Constraint(cz, rule=lambda _m, c, z: _m.lam[c, z] <= sum(
-        _m.x[c, u, z] for u in _m._by_cz[c, z]))
-    m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(_m, d, c, z)
+        _m.x[c, u, z] for u in ix.by_cz[c, z]))
+    m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(_m, d, ix, c, z)
                                          >= _m.n_lead_min_share * (
         _m.P_z[z] - _m.n_lead_big[z] * (1 - _m.lam[c, z])))
 
 
-def add_size(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_size(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     r = d.rules
-    if not on(m, "size"):
+    if not ix.on("size"):
         return
-    if r.personnel_min > 0 and on(m, "size", "min"):
+    if r.personnel_min > 0 and ix.on("size", "min"):
         m.size_min = pyo.Constraint(expr=m.n_personnel_min <= m.N)
-    if r.personnel_max is not None and on(m, "size", "max"):
+    if r.personnel_max is not None and ix.on("size", "max"):
         m.size_max = pyo.Constraint(expr=m.n_personnel_max >= m.N)
 
 
-def add_budget(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_budget(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     b = d.rules.budget_per_month
-    if b is None or not on(m, "budget"):
+    if b is None or not ix.on("budget"):
         return
-    m.budget = pyo.Constraint(expr=sum(m.n_rate[c] * m.P_c[c] for c in m._active_c)
+    m.budget = pyo.Constraint(expr=sum(m.n_rate[c] * m.P_c[c] for c in ix.active_c)
                               <= m.n_budget)
 
 
-def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_qrf(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     r = d.rules
-    if r.qrf_hours is None or not r.qrf_mandates or not on(m, "qrf"):
+    if r.qrf_hours is None or not r.qrf_mandates or not ix.on("qrf"):
         return
     qrf_units = set(r.qrf_unit_types)
-    zk = [(z, k) for z, k in m.mu if k in r.qrf_mandates and on(m, "qrf", z)]
+    zk = [(z, k) for z, k in m.mu if k in r.qrf_mandates and ix.on("qrf", z)]
 
     def rule(_m: Any, z: str, k: str) -> Any:
         near = [zz for zz in d.zones if (zz, z) in d.reach]
-        units = [(c, u, zz) for zz in near for c, u in _m._by_z[zz] if u in qrf_units]
+        units = [(c, u, zz) for zz in near for c, u in ix.by_z[zz] if u in qrf_units]
         if not units:
             return _m.mu[z, k] <= 0
         return sum(_m.x[c, u, zz] for c, u, zz in units) >= _m.mu[z, k]
@@ -516,23 +558,28 @@ def add_qrf(m: pyo.ConcreteModel, d: ModelData) -> None:
 # ----------------------------------------------------------------------------- objective
 
 
-def cost_expr(m: pyo.ConcreteModel, d: ModelData) -> Any:
-    return sum(m.n_rate[c] * m.P_c[c] for c in m._active_c)
+def cost_expr(built: Built) -> Any:
+    m = built.model
+    return sum(m.n_rate[c] * m.P_c[c] for c in built.index.active_c)
 
 
-def shortfall_expr(m: pyo.ConcreteModel, d: ModelData) -> Any:
-    if not m._soft:
+def shortfall_expr(built: Built, d: ModelData) -> Any:
+    m, ix = built.model, built.index
+    if not ix.soft:
         return 0
-    return sum(d.weight[z] * (1 + d.central[z]) * m.shortfall[z, r] for z, r in m._zr)
+    return sum(d.weight[z] * (1 + d.central[z]) * m.shortfall[z, r] for z, r in ix.zr)
 
 
-def set_objective(m: pyo.ConcreteModel, d: ModelData, objective: Objective) -> None:
+def set_objective(built: Built, d: ModelData, objective: Objective) -> None:
+    m = built.model
     if objective == "coverage":
-        expr = shortfall_expr(m, d)
+        expr = shortfall_expr(built, d)
     elif objective == "feasibility":
         expr = 0 * m.N
     else:
-        expr = cost_expr(m, d) + shortfall_penalty(d) * shortfall_expr(m, d)
+        expr = cost_expr(built)
+        if built.index.soft:
+            expr = expr + m.n_shortfall_penalty * shortfall_expr(built, d)
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
 
 

@@ -285,7 +285,8 @@ class Least:
         rules = rs.scenario.rules.model_copy(update={rule: ceiling})
         d = prepare(rs.scenario.model_copy(update={"rules": rules}))
         self.data = d
-        self.model = build_model(d, "cost" if rule == "budget_per_month" else "feasibility")
+        self.model = build_model(d, "cost" if rule == "budget_per_month" else "feasibility"
+                                 ).model
         if rule == "personnel_max":
             self.model.objective.deactivate()
             self.model.least_personnel = pyo.Objective(expr=self.model.N, sense=pyo.minimize)

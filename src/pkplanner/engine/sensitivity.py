@@ -12,69 +12,37 @@ from typing import Any
 
 from pkplanner.engine import highs as hs
 from pkplanner.engine.solve import Reusable
+from pkplanner.rules.catalog import entry_of
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Rules
-
-SHARE_STEP = 0.05
-FLOOR_STEP = 0.05
-
 
 Step = tuple[str, str, Any, Any, dict[str, Any]]
 
 
 def relaxations(rules: Rules, binding: list[str]) -> list[Step]:
-    """(rule label, key, from, to, rules update) for every binding rule with a numeric step."""
+    """(rule label, key, from, to, rules update) for every binding rule with a numeric
+    step (the catalog's `step`), once per rule."""
     seen: set[str] = set()
     out: list[Step] = []
-
-    def add(label: str, key: str, cur: Any, new: Any, update: dict[str, Any]) -> None:
+    for b in binding:
+        found = entry_of(b)
+        if found is None:
+            continue
+        e, entity = found
+        step = e.step.get(entity)           # a step of its own (size.min, size.max)
+        if step is None:                    # else the family's, per entity or as a whole
+            step = e.step.get(None)
+            entity = entity.split(".")[0] if step is not None and step.per_entity else ""
+        if step is None or (step.per_entity and not entity):
+            continue
+        cur = step.current(rules, entity)
+        if cur is None:
+            continue
+        new = step.to(cur)
+        label = f"{e.name}.{entity}" if entity else e.name
         if label not in seen and new != cur:
             seen.add(label)
-            out.append((label, key, cur, new, update))
-
-    for b in binding:
-        if b.startswith("dominance.max_share_zone"):
-            new = min(1.0, round(rules.max_share_zone + SHARE_STEP, 4))
-            add("dominance.max_share_zone", "max_share_zone", rules.max_share_zone, new,
-                {"max_share_zone": new})
-        elif b.startswith("dominance.max_share"):
-            new = min(1.0, round(rules.max_share + SHARE_STEP, 4))
-            add("dominance.max_share", "max_share", rules.max_share, new, {"max_share": new})
-        elif b.startswith("dominance.group_caps."):
-            g = b.split(".")[2]
-            cur = rules.group_caps[g]
-            new = min(1.0, round(cur + SHARE_STEP, 4))
-            add(f"dominance.group_caps.{g}", f"group_caps.{g}", cur, new,
-                {"group_caps": {**rules.group_caps, g: new}})
-        elif b.startswith("dominance.min_contributors"):
-            key = "min_contributors_zone" if "zone" in b else "min_contributors"
-            cur = getattr(rules, key)
-            add(f"dominance.{key}", key, cur, max(0, cur - 1), {key: max(0, cur - 1)})
-        elif b.startswith(("acceptability.", "armament_acceptability.")):
-            key = "acceptability_floor" if b.startswith("acc") else "armament_floor"
-            p = b.split(".")[1]
-            floors = getattr(rules, key)
-            new = max(0.0, round(floors[p] - FLOOR_STEP, 4))
-            add(f"{b.split('.')[0]}.{p}", f"{key}.{p}", floors[p], new,
-                {key: {**floors, p: new}})
-        elif b.startswith("min_contingent"):
-            new = max(0, rules.min_contingent - 10)
-            add("min_contingent", "min_contingent", rules.min_contingent, new,
-                {"min_contingent": new})
-        elif b == "size.max" and rules.personnel_max is not None:
-            new = int(rules.personnel_max * 1.1) + 1
-            add("size.max", "personnel_max", rules.personnel_max, new, {"personnel_max": new})
-        elif b == "size.min":
-            new = int(rules.personnel_min * 0.9)
-            add("size.min", "personnel_min", rules.personnel_min, new, {"personnel_min": new})
-        elif b == "budget" and rules.budget_per_month is not None:
-            new = round(rules.budget_per_month * 1.1, 2)
-            add("budget", "budget_per_month", rules.budget_per_month, new,
-                {"budget_per_month": new})
-        elif b.startswith("language"):
-            new = max(0.0, round(rules.language_share - 0.1, 4))
-            add("language", "language_share", rules.language_share, new,
-                {"language_share": new})
+            out.append((label, step.label(entity), cur, new, step.update(rules, entity, new)))
     return out
 
 

@@ -22,6 +22,7 @@ from pkplanner.engine.data import ModelData, prepare
 from pkplanner.engine.explain import explanation
 from pkplanner.engine.heuristic import units_first
 from pkplanner.engine.model import (
+    Built,
     build_model,
     cost_expr,
     family_of,
@@ -36,13 +37,9 @@ from pkplanner.engine.results import (
     party_acceptability,
     solution_document,
 )
+from pkplanner.rules.catalog import BINDING
 from pkplanner.scenario.resolve import ResolvedScenario
 
-BINDING_FAMILIES = {
-    "requirement", "capacity", "min_contingent", "dominance.max_share",
-    "dominance.max_share_zone", "dominance.group_caps", "dominance.min_contributors",
-    "acceptability", "armament_acceptability", "language", "size", "budget",
-}
 HELPER_SUFFIXES = ("_padding", "_min_units", "_link", "_floor")
 
 
@@ -63,6 +60,8 @@ class Outcome:
     racers: int = 1
     bound: float | None = None      # the best bound HiGHS proved (with or without a plan)
     error: str | None = None        # status "error": what HiGHS said
+    nodes: int | None = None        # branch-and-bound nodes of the run that gave the answer
+    timings: hs.Timings = field(default_factory=hs.Timings)    # seconds by stage
 
     @property
     def feasible(self) -> bool:
@@ -105,7 +104,7 @@ def binding_rules(m: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
     out = []
     for comp in m.component_objects(pyo.Constraint, active=True):
         fam = family_of(comp.name)
-        if fam not in BINDING_FAMILIES or comp.name.endswith(HELPER_SUFFIXES):
+        if fam not in BINDING or comp.name.endswith(HELPER_SUFFIXES):
             continue
         suffix = comp.name[len(fam.replace(".", "_")):].strip("_")
         for idx, con in comp.items():
@@ -125,16 +124,27 @@ def binding_rules(m: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
 
 def build(rs: ResolvedScenario, objective: str, common_floor: bool = False,
           skip: frozenset[str] = frozenset()) -> tuple[ModelData, pyo.ConcreteModel, float]:
+    """The data and the model of a scenario, and the seconds they took, for callers that
+    export the model or drive HiGHS themselves; a re-solve also needs the model's index
+    (`model.build_model` returns both)."""
     t0 = time.perf_counter()
     d = prepare(rs.scenario)
-    m = _model(d, objective, common_floor, skip)
-    return d, m, time.perf_counter() - t0
+    built = _model(d, objective, common_floor, skip)
+    return d, built.model, time.perf_counter() - t0
 
 
 def _model(d: ModelData, objective: str, common_floor: bool = False,
-           skip: frozenset[str] = frozenset()) -> pyo.ConcreteModel:
+           skip: frozenset[str] = frozenset()) -> Built:
     return build_model(d, "coverage" if objective == "coverage" else "cost", skip=skip,
                        common_floor=common_floor)
+
+
+def _hand_over(built: Built, settings: hs.SolverSettings,
+               timings: hs.Timings) -> hs.PersistentHighs:
+    t0 = time.perf_counter()
+    solver = hs.PersistentHighs(built.model, settings)
+    timings.handover += time.perf_counter() - t0
+    return solver
 
 
 def solve(rs: ResolvedScenario, objective: str | None = None,
@@ -142,18 +152,21 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
     settings = settings or hs.SolverSettings()
     objective = objective or rs.scenario.objective
     t0 = time.perf_counter()
-    d, m, build_s = build(rs, objective, common_floor=objective == "acceptability")
+    d = prepare(rs.scenario)
+    built = _model(d, objective, common_floor=objective == "acceptability")
+    timings = hs.Timings(build=time.perf_counter() - t0)
     try:
-        solver = hs.PersistentHighs(m, settings)
-        return _run(d, m, solver, objective, settings, t0, build_s)
+        solver = _hand_over(built, settings, timings)
+        return _run(d, built, solver, objective, settings, t0, timings)
     except hs.SolverError as e:
-        return failed(d, objective, str(e), t0, build_s)
+        return failed(d, objective, str(e), t0, timings)
 
 
-def failed(d: ModelData, objective: str, message: str, t0: float, build_s: float) -> Outcome:
+def failed(d: ModelData, objective: str, message: str, t0: float,
+           timings: hs.Timings) -> Outcome:
     """The outcome of a solve HiGHS refused: status "error", no plan, no claim of a search."""
-    return Outcome("error", None, d, objective, None, None, time.perf_counter() - t0, build_s,
-                   0.0, error=f"HiGHS: {message}")
+    return Outcome("error", None, d, objective, None, None, time.perf_counter() - t0,
+                   timings.build, 0.0, error=f"HiGHS: {message}", timings=timings)
 
 
 class Reusable:
@@ -165,8 +178,7 @@ class Reusable:
 
     def __init__(self, settings: hs.SolverSettings):
         self.settings = settings
-        self._state: tuple[tuple[str, str], pyo.ConcreteModel, hs.PersistentHighs] | None \
-            = None
+        self._state: tuple[tuple[str, str], Built, hs.PersistentHighs] | None = None
 
     def forget(self) -> None:
         """Drop the kept model (after an interrupted solve it may be half-updated)."""
@@ -180,51 +192,57 @@ class Reusable:
         d = prepare(rs.scenario)
         key = (objective, structure(d))
         if self._state is not None and self._state[0] == key:
-            _key, m, solver = self._state
-            update_numbers(m, d)
+            _key, built, solver = self._state
+            update_numbers(built, d)
+            timings = hs.Timings(build=time.perf_counter() - t0)
             try:
-                return _run(d, m, solver, objective, self.settings, t0,
-                            time.perf_counter() - t0, previous=True), "persistent"
+                return _run(d, built, solver, objective, self.settings, t0, timings,
+                            previous=True), "persistent"
             except hs.SolverError as e:
                 self.forget()
-                return failed(d, objective, str(e), t0, 0.0), "persistent"
+                return failed(d, objective, str(e), t0, timings), "persistent"
         self._state = None
-        m = _model(d, objective, common_floor=objective == "acceptability")
-        build_s = time.perf_counter() - t0
+        built = _model(d, objective, common_floor=objective == "acceptability")
+        timings = hs.Timings(build=time.perf_counter() - t0)
         try:
-            solver = hs.PersistentHighs(m, self.settings)
+            solver = _hand_over(built, self.settings, timings)
             if objective != "coverage":
-                self._state = (key, m, solver)
-            return _run(d, m, solver, objective, self.settings, t0, build_s), "rebuild"
+                self._state = (key, built, solver)
+            return _run(d, built, solver, objective, self.settings, t0, timings), "rebuild"
         except hs.SolverError as e:
             self.forget()
-            return failed(d, objective, str(e), t0, build_s), "rebuild"
+            return failed(d, objective, str(e), t0, timings), "rebuild"
 
 
-def _run(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs, objective: str,
-         settings: hs.SolverSettings, t0: float, build_s: float,
+def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
+         settings: hs.SolverSettings, t0: float, timings: hs.Timings,
          previous: bool = False) -> Outcome:
-    """`previous`: a re-solve after a parameter change starts from the last plan."""
+    """`previous`: a re-solve after a parameter change starts from the last plan.
+    `timings` holds the stages before the first run; each run adds its own."""
+    m = built.model
     if objective == "acceptability":
-        out = _solve_acceptability(d, m, solver, settings, t0, build_s)
+        out = _solve_acceptability(d, m, solver, settings, t0, timings)
         out.racers = settings.racers
         return out
     stats = solver.run(start=units_first(m, d), previous=previous)
+    timings.add(stats.timings)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
     if objective == "coverage" and stats.objective is not None:
         best = stats.objective
         iterations.append({"stage": "coverage", "shortfall": best, "status": stats.status})
-        m.coverage_level = pyo.Constraint(expr=shortfall_expr(m, d) <= best * (1 + 1e-6) + 1e-6)
+        m.coverage_level = pyo.Constraint(expr=shortfall_expr(built, d)
+                                          <= best * (1 + 1e-6) + 1e-6)
         m.objective.deactivate()
-        m.cost_objective = pyo.Objective(expr=cost_expr(m, d), sense=pyo.minimize)
+        m.cost_objective = pyo.Objective(expr=cost_expr(built), sense=pyo.minimize)
         left = _left(settings, t0)
         stats2 = solver.run(time_limit=max(0.05, left) if left is not None else None)
+        timings.add(stats2.timings)
         if stats2.objective is not None:
             stats = hs.RunStats(_worst(stats.status, stats2.status), best, stats.bound,
                                 stats.gap, stats.seconds + stats2.seconds, stats.nodes,
                                 stats.seed)
-    out = _outcome(m, d, objective, stats, t0, build_s, iterations, start)
+    out = _outcome(m, d, objective, stats, t0, timings, iterations, start)
     out.racers = settings.racers
     return out
 
@@ -235,12 +253,19 @@ def _worst(a: str, b: str) -> str:
 
 
 def _outcome(m: pyo.ConcreteModel, d: ModelData, objective: str, stats: hs.RunStats,
-             t0: float, build_s: float, iterations: list[dict[str, Any]],
+             t0: float, timings: hs.Timings, iterations: list[dict[str, Any]],
              start: float | None) -> Outcome:
-    plan = read_plan(m, d) if stats.status in ("optimal", "feasible") else None
+    plan = _read(m, d, timings) if stats.status in ("optimal", "feasible") else None
     return Outcome(stats.status, plan, d, objective, stats.objective, stats.gap,
-                   time.perf_counter() - t0, build_s, stats.seconds, iterations, start,
-                   stats.seed, bound=stats.bound)
+                   time.perf_counter() - t0, timings.build, stats.seconds, iterations, start,
+                   stats.seed, bound=stats.bound, nodes=stats.nodes, timings=timings)
+
+
+def _read(m: pyo.ConcreteModel, d: ModelData, timings: hs.Timings) -> Plan:
+    t0 = time.perf_counter()
+    plan = read_plan(m, d)
+    timings.readback += time.perf_counter() - t0
+    return plan
 
 
 def _left(settings: hs.SolverSettings, t0: float, share: float = 1.0) -> float | None:
@@ -251,7 +276,7 @@ def _left(settings: hs.SolverSettings, t0: float, share: float = 1.0) -> float |
 
 
 def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.PersistentHighs,
-                         settings: hs.SolverSettings, t0: float, build_s: float,
+                         settings: hs.SolverSettings, t0: float, timings: hs.Timings,
                          tol: float = 1e-3) -> Outcome:
     """Bisection on a common floor, then least cost at the best floor, all within the one
     time limit: the bisection may use 70% of what is left, the least-cost solve the rest.
@@ -269,10 +294,11 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
     iterations: list[dict[str, Any]] = []
     set_floor(0.0)
     stats = solver.run(gap=1.0, time_limit=_left(settings, t0))
+    timings.add(stats.timings)
     iterations.append({"floor": 0.0, "status": stats.status})
     if stats.objective is None:
-        return _outcome(m, d, "acceptability", stats, t0, build_s, iterations, None)
-    best = read_plan(m, d)
+        return _outcome(m, d, "acceptability", stats, t0, timings, iterations, None)
+    best = _read(m, d, timings)
     lo = achieved(best)
     hi = min(max(d.acc_in_zone(p, c, z) for c, _u, z in d.eligible) for p in d.parties)
     ceiling = hi                # proven: no plan reaches above it (a timed-out test proves nothing)
@@ -287,9 +313,10 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
         mid = (lo + hi) / 2
         set_floor(mid)
         st = solver.run(gap=1.0, time_limit=limit)
+        timings.add(st.timings)
         iterations.append({"floor": mid, "status": st.status})
         if st.objective is not None:
-            best = read_plan(m, d)
+            best = _read(m, d, timings)
             lo = max(mid, achieved(best))
         else:
             proven = proven and st.status == "infeasible"
@@ -299,15 +326,18 @@ def _solve_acceptability(d: ModelData, m: pyo.ConcreteModel, solver: hs.Persiste
     left = _left(settings, t0)
     final = (solver.run(start=units_first(m, d), time_limit=left)
              if left is None or left >= 0.05 else None)
+    if final is not None:
+        timings.add(final.timings)
     iterations.append({"floor": lo, "status": final.status if final else "not run",
                        "stage": "least cost", "bracket": [lo, ceiling],
                        **({"stopped": "time limit"} if stopped or final is None else {})})
     if final is None or final.objective is None:
         # no time (or no plan) for the least-cost step: the plan that reached the best floor
         spent = time.perf_counter() - t0
-        return Outcome("feasible", best, d, "acceptability", lo, None, spent, build_s,
-                       spent - build_s, iterations, None, stats.seed, bound=ceiling)
-    outcome = _outcome(m, d, "acceptability", final, t0, build_s, iterations, None)
+        return Outcome("feasible", best, d, "acceptability", lo, None, spent, timings.build,
+                       spent - timings.build, iterations, None, stats.seed, bound=ceiling,
+                       timings=timings)
+    outcome = _outcome(m, d, "acceptability", final, t0, timings, iterations, None)
     if not proven and outcome.status == "optimal":
         outcome.status = "feasible"
     outcome.objective_value = achieved(outcome.plan) if outcome.plan else None

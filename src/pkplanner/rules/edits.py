@@ -11,21 +11,18 @@ The app applies the edit itself (`conflicts[].edit` in solution.json, read back 
   rules of the scenario the conflict was found under, one entry changed.
 - `VetoDrop(party, contributor, group, zones)`: remove that veto from the scenario.
 
-No pyomo and no pandas here: the app and readers of solution files import this module.
+No pyomo and no pandas here: the app and readers of solution files import this module. The
+words for a rule key come from its relaxation in the catalog (catalog.Relax.sentence).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SHARES = ("max_share", "max_share_zone", "language_share")                  # "raise ... to 0.34"
-COUNTS = ("min_contributors", "min_contributors_zone", "min_contingent",   # "lower ... to 3"
-          "personnel_min")
-FLOORS = {"acceptability_floor": "floor", "armament_floor": "armament floor"}
+from pkplanner.rules.catalog import relax_of_key
 
 
 @dataclass(frozen=True)
@@ -97,20 +94,9 @@ def sentence(edit: RuleEdit | VetoDrop, rules: Mapping[str, Any]) -> str:
         where = f" in {','.join(edit.zones)}" if edit.zones else ""
         return f"drop {edit.party}'s veto on {target}{where}"
     key, value = edit.key, edit.value
-    if key in SHARES:
-        return f"raise {key} to {value:.2f}"
-    if key in COUNTS:
-        return f"lower {key} to {int(value)}"
-    if key == "personnel_max":
-        return f"raise personnel_max to {math.ceil(value)}"
-    if key == "budget_per_month":
-        return f"raise budget_per_month to {math.ceil(value):,}"
-    if key == "group_caps":
-        g = _changed(key, value, rules)
-        return f"raise the cap on group {g} to {value[g]:.2f}"
-    if key in FLOORS:
-        p = _changed(key, value, rules)
-        return f"lower {p}'s {FLOORS[key]} to {value[p]:.2f}"
+    rx = relax_of_key(key)
+    if rx is not None:
+        return rx.sentence(value, _changed(key, value, rules) if rx.per_entity else "")
     if key == "exclude_groups":
         gone = list(dict.fromkeys(g for g in rules.get(key) or [] if g not in value))
         if len(gone) != 1:

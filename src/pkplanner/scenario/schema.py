@@ -10,7 +10,16 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    TypedDict,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from pydantic import (
     BaseModel,
@@ -18,6 +27,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -275,8 +285,9 @@ class Hub(Strict):
     name: str = Field("", description="Display name; empty by default.")
     location: Location = Field(description="Map position of the hub (for maps only).")
     capacity_personnel: NonNegInt | None = Field(
-        None, description="People the hub can sustain; recorded and reported, not yet a "
-                          "model constraint. Null (default): not stated.")
+        None, title="capacity",
+        description="People the hub can sustain; recorded and reported, not yet a model "
+                    "constraint. Null (default): not stated.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 
@@ -289,9 +300,9 @@ class Route(Strict):
     km: Annotated[float, Field(gt=0)] = Field(description="Road length (km, above 0).")
     road: str = Field("primary", description="Road class, a key of "
                                              "`network.road_speeds_kmh`; default primary.")
-    mine_risk: Share = Field(0.0, description="Mine risk 0..1; travel time is multiplied by "
-                                              "1 + network.mine_risk_factor x mine_risk. "
-                                              "Default 0.")
+    mine_risk: Share = Field(0.0, title="mine risk",
+                             description="Mine risk 0..1; travel time is multiplied by "
+                                         "1 + network.mine_risk_factor x mine_risk. Default 0.")
     closed: bool = Field(False, description="A closed route is left out of the network; "
                                             "default false.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
@@ -311,6 +322,7 @@ class Contributor(Strict):
         description="Working languages of its forces (ISO 639-1 codes, e.g. en, ru); none by "
                     "default.")
     cost_per_person_month: NonNeg = Field(
+        title="cost per person-month",
         description="Cost of one person for one month, in the scenario's one currency.")
     max_personnel: NonNegInt = Field(
         description="Most people it can send in total (people).")
@@ -325,8 +337,9 @@ class Acceptability(Strict):
     """How acceptable each contributor and armament level is to each party (0 = unacceptable,
     1 = fully acceptable): the political judgements, kept in the file so they can be argued."""
 
-    default: Share = Field(0.5, description="Score 0..1 for any party/contributor or "
-                                            "party/armament pair not listed; default 0.5.")
+    default: Share = Field(0.5, title="default acceptability",
+                           description="Score 0..1 for any party/contributor or "
+                                       "party/armament pair not listed; default 0.5.")
     contributors: dict[PartyId, dict[ContributorId, Share]] = Field(
         default_factory=dict,
         description="Party -> contributor -> score 0..1 (e.g. AZ: {TUR: 0.9}).")
@@ -363,121 +376,140 @@ class Veto(Strict):
         return self
 
 
-# rule key -> (meaning, what the scenario's default means): Rules and RulesPatch describe
-# the same keys, and a planner reading either must see the same words
-_RULE_TEXT: dict[str, tuple[str, str]] = {
-    "mandates": ("Mandates allowed in any zone (usually set by the planning option)",
+# rule key -> (title, meaning, what the scenario's default means): Rules and RulesPatch
+# describe the same keys, and a planner reading either must see the same words. The title is
+# the rule's short label wherever it is named (the app's rules editor, report table heads).
+_RULE_TEXT: dict[str, tuple[str, str, str]] = {
+    "mandates": ("allowed mandates",
+                 "Mandates allowed in any zone (usually set by the planning option)",
                  "null (all allowed)"),
-    "max_armament": ("Highest armament level allowed anywhere (usually set by the planning "
+    "max_armament": ("highest armament level",
+                     "Highest armament level allowed anywhere (usually set by the planning "
                      "option)", "null (any level)"),
-    "max_share": ("Largest share 0..1 of the whole force's personnel one contributor may "
+    "max_share": ("largest share of one contributor",
+                  "Largest share 0..1 of the whole force's personnel one contributor may "
                   "hold", "1 (no cap)"),
-    "max_share_zone": ("Largest share 0..1 of a zone's personnel one contributor may hold",
+    "max_share_zone": ("largest share in a zone",
+                       "Largest share 0..1 of a zone's personnel one contributor may hold",
                        "1 (no cap)"),
-    "group_caps": ("Group -> largest share 0..1 of the force its members may hold together",
+    "group_caps": ("group caps",
+                   "Group -> largest share 0..1 of the force its members may hold together",
                    "no caps"),
-    "exclude_groups": ("Groups whose members may not take part at all (e.g. minsk_cochair, "
+    "exclude_groups": ("excluded groups",
+                       "Groups whose members may not take part at all (e.g. minsk_cochair, "
                        "neighbour)", "none"),
-    "min_contributors": ("Fewest contributors (with personnel) the force must have", "0"),
-    "min_contributors_zone": ("Fewest contributors each deployed zone must have", "0"),
-    "min_contingent": ("Fewest people a contributor that takes part sends in total, not per "
+    "min_contributors": ("fewest contributing states",
+                         "Fewest contributors (with personnel) the force must have", "0"),
+    "min_contributors_zone": ("fewest contributors per zone",
+                              "Fewest contributors each deployed zone must have", "0"),
+    "min_contingent": ("smallest national contingent",
+                       "Fewest people a contributor that takes part sends in total, not per "
                        "zone", "0"),
-    "acceptability_floor": ("Party -> lowest personnel-weighted acceptability 0..1 of the "
+    "acceptability_floor": ("composition floor",
+                            "Party -> lowest personnel-weighted acceptability 0..1 of the "
                             "force to that party", "no floors"),
-    "armament_floor": ("Party -> lowest zone-weighted acceptability 0..1 of the armament "
+    "armament_floor": ("armament floor",
+                       "Party -> lowest zone-weighted acceptability 0..1 of the armament "
                        "levels chosen", "no floors"),
-    "working_language": ("Working language of the force (ISO 639-1 code, e.g. ru)",
+    "working_language": ("working language",
+                         "Working language of the force (ISO 639-1 code, e.g. ru)",
                          "null (no language rule)"),
-    "language_share": ("Least share 0..1 of each zone's personnel from contributors speaking "
+    "language_share": ("share speaking the working language",
+                       "Least share 0..1 of each zone's personnel from contributors speaking "
                        "`working_language` (only when one is set)", "1"),
-    "personnel_min": ("Smallest total force (people)", "0"),
-    "personnel_max": ("Largest total force (people)", "null (no cap)"),
-    "budget_per_month": ("Most the force may cost per month, in the scenario's currency",
+    "personnel_min": ("smallest force (personnel)", "Smallest total force (people)", "0"),
+    "personnel_max": ("largest force (personnel)", "Largest total force (people)",
+                      "null (no cap)"),
+    "budget_per_month": ("budget per month",
+                         "Most the force may cost per month, in the scenario's currency",
                          "null (no budget cap)"),
-    "lead_min_share": ("Least share 0..1 of its zone's personnel a lead nation provides; at 0 "
+    "lead_min_share": ("lead nation: least share of its zone",
+                       "Least share 0..1 of its zone's personnel a lead nation provides; at 0 "
                        "the lead is the acceptable contributor with most people there", "0"),
-    "lead_min_acceptability": ("Least acceptability 0..1 to every party (zone overrides "
+    "lead_min_acceptability": ("lead nation: least acceptability",
+                               "Least acceptability 0..1 to every party (zone overrides "
                                "apply) that a zone's lead nation needs", "0"),
-    "qrf_hours": ("Most travel hours from quick-reaction units to every zone with a mandate "
+    "qrf_hours": ("quick reaction within (hours)",
+                  "Most travel hours from quick-reaction units to every zone with a mandate "
                   "in `qrf_mandates`", "null (no quick-reaction rule)"),
-    "qrf_unit_types": ("Unit types that count as quick-reaction force", "none"),
-    "qrf_mandates": ("Mandates whose zones need quick-reaction cover within `qrf_hours`",
+    "qrf_unit_types": ("QRF unit types", "Unit types that count as quick-reaction force",
+                       "none"),
+    "qrf_mandates": ("QRF mandates",
+                     "Mandates whose zones need quick-reaction cover within `qrf_hours`",
                      "none"),
-    "soft_requirements": ("If true, an unmet requirement is allowed at a steep cost penalty "
-                          "and reported as a shortfall, instead of making the case infeasible",
-                          "false"),
+    "soft_requirements": ("soft requirements",
+                          "If true, an unmet requirement is allowed at a steep cost penalty "
+                          "and reported as a shortfall, instead of making the case "
+                          "infeasible", "false"),
 }
 
 
-def _rule(key: str) -> str:
-    meaning, default = _RULE_TEXT[key]
-    return f"{meaning}. Default: {default}."
+class _Text(TypedDict):
+    title: str
+    description: str
 
 
-def _patch(key: str) -> str:
-    return f"{_RULE_TEXT[key][0]}. Left out or null: the scenario's value stays."
+def _rule(key: str) -> _Text:
+    title, meaning, default = _RULE_TEXT[key]
+    return {"title": title, "description": f"{meaning}. Default: {default}."}
+
+
+def _patch(key: str) -> _Text:
+    title, meaning, _ = _RULE_TEXT[key]
+    return {"title": title,
+            "description": f"{meaning}. Left out or null: the scenario's value stays."}
 
 
 class Rules(Strict):
     """Effective rules. An omitted key means no restriction."""
 
-    mandates: list[Slug] | None = Field(None, description=_rule("mandates"))
-    max_armament: str | None = Field(None, description=_rule("max_armament"))
-    max_share: Share = Field(1.0, description=_rule("max_share"))
-    max_share_zone: Share = Field(1.0, description=_rule("max_share_zone"))
-    group_caps: dict[Slug, Share] = Field(default_factory=dict, description=_rule("group_caps"))
+    mandates: list[Slug] | None = Field(None, **_rule("mandates"))
+    max_armament: str | None = Field(None, **_rule("max_armament"))
+    max_share: Share = Field(1.0, **_rule("max_share"))
+    max_share_zone: Share = Field(1.0, **_rule("max_share_zone"))
+    group_caps: dict[Slug, Share] = Field(default_factory=dict, **_rule("group_caps"))
     exclude_groups: list[Slug] = Field(default_factory=list,
-                                       description=_rule("exclude_groups"))
-    min_contributors: NonNegInt = Field(0, description=_rule("min_contributors"))
-    min_contributors_zone: NonNegInt = Field(0, description=_rule("min_contributors_zone"))
-    min_contingent: NonNegInt = Field(0, description=_rule("min_contingent"))
+                                       **_rule("exclude_groups"))
+    min_contributors: NonNegInt = Field(0, **_rule("min_contributors"))
+    min_contributors_zone: NonNegInt = Field(0, **_rule("min_contributors_zone"))
+    min_contingent: NonNegInt = Field(0, **_rule("min_contingent"))
     acceptability_floor: dict[PartyId, Share] = Field(
-        default_factory=dict, description=_rule("acceptability_floor"))
+        default_factory=dict, **_rule("acceptability_floor"))
     armament_floor: dict[PartyId, Share] = Field(default_factory=dict,
-                                                 description=_rule("armament_floor"))
-    working_language: Slug | None = Field(None, description=_rule("working_language"))
-    language_share: Share = Field(1.0, description=_rule("language_share"))
-    personnel_min: NonNegInt = Field(0, description=_rule("personnel_min"))
-    personnel_max: NonNegInt | None = Field(None, description=_rule("personnel_max"))
-    budget_per_month: NonNeg | None = Field(None, description=_rule("budget_per_month"))
-    lead_min_share: Share = Field(0.0, description=_rule("lead_min_share"))
-    lead_min_acceptability: Share = Field(0.0, description=_rule("lead_min_acceptability"))
-    qrf_hours: NonNeg | None = Field(None, description=_rule("qrf_hours"))
+                                                 **_rule("armament_floor"))
+    working_language: Slug | None = Field(None, **_rule("working_language"))
+    language_share: Share = Field(1.0, **_rule("language_share"))
+    personnel_min: NonNegInt = Field(0, **_rule("personnel_min"))
+    personnel_max: NonNegInt | None = Field(None, **_rule("personnel_max"))
+    budget_per_month: NonNeg | None = Field(None, **_rule("budget_per_month"))
+    lead_min_share: Share = Field(0.0, **_rule("lead_min_share"))
+    lead_min_acceptability: Share = Field(0.0, **_rule("lead_min_acceptability"))
+    qrf_hours: NonNeg | None = Field(None, **_rule("qrf_hours"))
     qrf_unit_types: list[Slug] = Field(default_factory=list,
-                                       description=_rule("qrf_unit_types"))
-    qrf_mandates: list[Slug] = Field(default_factory=list, description=_rule("qrf_mandates"))
-    soft_requirements: bool = Field(False, description=_rule("soft_requirements"))
+                                       **_rule("qrf_unit_types"))
+    qrf_mandates: list[Slug] = Field(default_factory=list, **_rule("qrf_mandates"))
+    soft_requirements: bool = Field(False, **_rule("soft_requirements"))
 
 
-class RulesPatch(Strict):
-    """A partial rules block (planning options override only what they name)."""
+def _patch_of(rules: type[Strict]) -> type[Strict]:
+    """`rules` with every key optional and null by default: a planning option overrides only
+    what it names. Derived, not restated, so a new rule key is one field in `Rules`."""
+    def optional(info: Any) -> Any:
+        kind: Any = (Annotated[(info.annotation, *info.metadata)] if info.metadata
+                     else info.annotation)
+        return kind | None
 
-    mandates: list[Slug] | None = Field(None, description=_patch("mandates"))
-    max_armament: str | None = Field(None, description=_patch("max_armament"))
-    max_share: Share | None = Field(None, description=_patch("max_share"))
-    max_share_zone: Share | None = Field(None, description=_patch("max_share_zone"))
-    group_caps: dict[Slug, Share] | None = Field(None, description=_patch("group_caps"))
-    exclude_groups: list[Slug] | None = Field(None, description=_patch("exclude_groups"))
-    min_contributors: NonNegInt | None = Field(None, description=_patch("min_contributors"))
-    min_contributors_zone: NonNegInt | None = Field(
-        None, description=_patch("min_contributors_zone"))
-    min_contingent: NonNegInt | None = Field(None, description=_patch("min_contingent"))
-    acceptability_floor: dict[PartyId, Share] | None = Field(
-        None, description=_patch("acceptability_floor"))
-    armament_floor: dict[PartyId, Share] | None = Field(
-        None, description=_patch("armament_floor"))
-    working_language: Slug | None = Field(None, description=_patch("working_language"))
-    language_share: Share | None = Field(None, description=_patch("language_share"))
-    personnel_min: NonNegInt | None = Field(None, description=_patch("personnel_min"))
-    personnel_max: NonNegInt | None = Field(None, description=_patch("personnel_max"))
-    budget_per_month: NonNeg | None = Field(None, description=_patch("budget_per_month"))
-    lead_min_share: Share | None = Field(None, description=_patch("lead_min_share"))
-    lead_min_acceptability: Share | None = Field(
-        None, description=_patch("lead_min_acceptability"))
-    qrf_hours: NonNeg | None = Field(None, description=_patch("qrf_hours"))
-    qrf_unit_types: list[Slug] | None = Field(None, description=_patch("qrf_unit_types"))
-    qrf_mandates: list[Slug] | None = Field(None, description=_patch("qrf_mandates"))
-    soft_requirements: bool | None = Field(None, description=_patch("soft_requirements"))
+    fields: dict[str, Any] = {key: (optional(info), Field(None, **_patch(key)))
+                              for key, info in rules.model_fields.items()}
+    return create_model("RulesPatch", __base__=Strict, __module__=__name__,
+                        __doc__="A partial rules block (planning options override only what "
+                                "they name).", **fields)
+
+
+if TYPE_CHECKING:
+    RulesPatch = Strict
+else:
+    RulesPatch = _patch_of(Rules)
 
 
 class PlanningOption(Strict):

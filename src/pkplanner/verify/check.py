@@ -9,7 +9,7 @@ overrides), lead nations and QRF travel times. Nothing is taken from the model b
 cannot hide itself here. The scenario is read through the shared schema
 (`pkplanner.scenario.resolve`).
 
-Family names are those of models/formulation.md (`pkplanner.rules.families`), plus
+Family names are those of models/formulation.md (`pkplanner.rules.catalog`), plus
 `required_zone` (a required zone left undeployed), `totals` (a reported number that
 does not follow from the allocations), `schema` (a structurally broken solution file),
 `status` (an infeasible or unsolved file that still carries a plan or no conflicts),

@@ -1,0 +1,136 @@
+"""What the constraint audit reads and writes: a plan as plain lookups, and one audit row.
+
+Each catalog entry (catalog.py) computes its own audit rows from a `PlanView`; the report
+(report/audit.py) lays them out. The view reads the solution document and the scenario
+only, as a reviewer would, so a row shows what the plan does against a rule whatever the
+solver reported. The verifier is the check that fails a plan; the audit is the table a
+reader weighs. Plain Python: no pandas, no pyomo.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pkplanner.scenario import network
+from pkplanner.scenario.schema import Scenario
+
+TOL = 1e-6          # solution numbers are rounded floats: at a limit within TOL is at it
+
+
+@dataclass
+class Check:
+    """One audit row: the rule, what it means, the plan's value, the limit, the margin and
+    holds / binding / slack / VIOLATED."""
+
+    rule: str
+    meaning: str
+    value: str
+    limit: str
+    margin: str
+    status: str
+
+
+def state(margin: float, binding: bool, scale: float = 1.0) -> str:
+    if margin < -TOL * (1.0 + abs(scale)):
+        return "VIOLATED"
+    if binding or abs(margin) <= TOL * (1.0 + abs(scale)):
+        return "binding"
+    return "slack"
+
+
+def fmt_money(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def fmt_pp(x: float) -> str:
+    return f"{x * 100:+.1f} pp"
+
+
+@dataclass
+class Cover:
+    zone: str
+    needs: bool              # the zone's mandate is in qrf_mandates
+    station: str | None      # zone of the nearest quick-reaction element
+    units: int               # quick-reaction units stationed there
+    hours: float | None      # travel time from it
+
+    def covered(self, limit: float) -> bool:
+        return self.hours is not None and self.hours <= limit + TOL
+
+
+class PlanView:
+    """A solution document beside its scenario: the lookups every audit row needs."""
+
+    def __init__(self, sc: Scenario, sol: dict[str, Any]):
+        self.sc = sc
+        self.sol = sol
+        self.zone = {z.id: z for z in sc.zones}
+        self.contrib = {c.id: c for c in sc.contributors}
+        self.unit = {u.id: u for u in sc.unit_types}
+        self.mandate = {m.id: m for m in sc.mandates}
+        self.party = {p.id: p for p in sc.parties}
+        self.levels = list(sc.armament_levels)
+        self.rank = {lv: i for i, lv in enumerate(self.levels)}
+        self.deployed: list[dict[str, Any]] = [z for z in sol.get("zones") or []
+                                               if z.get("deployed")]
+        self.allocs: list[dict[str, Any]] = list(sol.get("allocations") or [])
+        self.pc = {c["contributor"]: int(c["personnel"]) for c in sol.get("contributors") or []}
+        totals = sol.get("totals") or {}
+        self.total = int(totals.get("personnel", 0))
+        self.cost = float(totals.get("cost_per_month", 0.0))
+        self.binding: list[str] = list(sol.get("binding") or [])
+        kind = (sol.get("objective") or {}).get("kind")
+        self.soft = bool(sc.rules.soft_requirements or kind == "coverage")
+
+    def pname(self, p: str) -> str:
+        pp = self.party.get(p)
+        return pp.name or p if pp else p
+
+    def acc(self, p: str, c: str, z: str | None = None) -> float:
+        a = self.sc.acceptability
+        if z is not None and c in a.zones.get(z, {}).get(p, {}):
+            return a.zones[z][p][c]
+        return a.contributors.get(p, {}).get(c, a.default)
+
+    def zone_personnel(self, z: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in self.allocs:
+            if a["zone"] == z:
+                out[a["contributor"]] = out.get(a["contributor"], 0) + int(a["personnel"])
+        return dict(sorted(out.items()))        # by contributor: ties go to the first
+
+    def units_sent(self, c: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in self.allocs:
+            if a["contributor"] == c:
+                out[a["unit_type"]] = out.get(a["unit_type"], 0) + int(a["units"])
+        return out
+
+    def groups_of(self, c: str) -> list[str]:
+        return list(self.contrib[c].groups) if c in self.contrib else []
+
+    def is_binding(self, family: str, *idx: str) -> bool:
+        key = ".".join((family, *idx))
+        return any(b == key or b.startswith(key + ".") for b in self.binding)
+
+    def qrf_cover(self) -> list[Cover]:
+        """Nearest quick-reaction element (qrf_unit_types, stationed in a zone) of each
+        deployed zone, by travel time over open routes: the report's logistics section
+        shows it and the audit checks it, so both read the same cover."""
+        r = self.sc.rules
+        times = network.travel_times(network.build_graph(self.sc))
+        stations: dict[str, int] = {}
+        for a in self.allocs:
+            if a["unit_type"] in set(r.qrf_unit_types):
+                stations[a["zone"]] = stations.get(a["zone"], 0) + int(a["units"])
+        out = []
+        for z in self.deployed:
+            zid = z["zone"]
+            best = min(((times.get(st, {}).get(zid, math.inf), st) for st in stations),
+                       default=(math.inf, ""))
+            ok = math.isfinite(best[0])
+            out.append(Cover(zid, z["mandate"] in r.qrf_mandates, best[1] if ok else None,
+                             stations.get(best[1], 0) if ok else 0, best[0] if ok else None))
+        return out
