@@ -9,7 +9,7 @@ applied after the planning option like `--set`, and written into the downloaded 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +18,16 @@ from pydantic import BaseModel
 
 from pkplanner.errors import Problem
 from pkplanner.report import esc
-from pkplanner.scenario.schema import Acceptability, Contributor, Hub, Party, Route, Veto, Zone
+from pkplanner.scenario.schema import (
+    Acceptability,
+    Contributor,
+    Hub,
+    Party,
+    Route,
+    Rules,
+    Veto,
+    Zone,
+)
 
 from . import pkapp_core as core
 from . import pkapp_state as state
@@ -292,13 +301,37 @@ def _doctrine(doc: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- rules
 
 # (rule key, widget kind): the label and help are the schema's title and description
-SCALAR_RULES = [
-    ("max_share", "share"), ("max_share_zone", "share"), ("min_contributors", "int"),
-    ("min_contributors_zone", "int"), ("min_contingent", "int"), ("personnel_min", "int"),
-    ("personnel_max", "opt_int"), ("budget_per_month", "opt_float"),
-    ("language_share", "share"), ("lead_min_share", "share"),
-    ("lead_min_acceptability", "share"), ("qrf_hours", "opt_float"),
-]
+def widget_kind(key: str) -> str | None:
+    """The widget a rules key gets, read from its type in the schema (None: not a single
+    number or switch; those have editors of their own)."""
+    info = Rules.model_fields[key]
+    args = get_args(info.annotation) if get_origin(info.annotation) is not Annotated else ()
+    args = args or (info.annotation,)
+    base = {get_args(a)[0] if get_origin(a) is Annotated else a
+            for a in args if a is not type(None)}
+    optional = type(None) in args
+    bounded = any(getattr(m, "le", None) == 1 for m in info.metadata) or any(
+        getattr(m, "le", None) == 1 for a in args for m in getattr(a, "__metadata__", ()))
+    if base == {bool}:
+        return "bool"
+    if base == {int}:
+        return "opt_int" if optional else "int"
+    if base == {float}:
+        return "share" if bounded and not optional else "opt_float" if optional else "float"
+    return None
+
+
+# where the number rules sit (three columns); a rules key of a kind above that is not laid
+# out here is shown after them, so a new rule is editable without touching the app
+LAYOUT = ("max_share", "max_share_zone", "min_contributors", "min_contributors_zone",
+          "min_contingent", "personnel_min", "personnel_max", "budget_per_month",
+          "language_share", "lead_min_share", "lead_min_acceptability", "qrf_hours")
+SPECIAL = ("mandates", "max_armament", "exclude_groups", "working_language", "qrf_unit_types",
+           "qrf_mandates", "soft_requirements", "acceptability_floor", "armament_floor",
+           "group_caps")
+SCALAR_RULES = [(k, widget_kind(k) or "") for k in LAYOUT]
+OTHER_RULES = [(k, kind) for k in Rules.model_fields
+               if k not in LAYOUT and k not in SPECIAL and (kind := widget_kind(k))]
 
 
 def _to_widget(value: Any, kind: str) -> Any:
@@ -409,6 +442,8 @@ def rules_editor(tab: Any, slots: dict[str, Any], doc: dict[str, Any]) -> None:
             _rule_widget("qrf_unit_types", "multi", rules, _ids(doc, "unit_types"))
             _rule_widget("qrf_mandates", "multi", rules, mandates)
             _rule_widget("soft_requirements", "bool", rules)
+            for key, kind in OTHER_RULES:
+                _rule_widget(key, kind, rules)
         f1, f2 = st.columns(2)
         with f1:
             st.markdown("**Acceptability floors** (empty = none)")

@@ -467,3 +467,17 @@ def test_floor_columns_are_the_rules_titles() -> None:
     assert list(frame.columns) == [Rules.model_fields["acceptability_floor"].title,
                                    Rules.model_fields["armament_floor"].title]
     assert tables.floors_from_frame(frame) == ({"AZ": 0.4}, {"AM": 0.3})
+
+
+def test_every_rules_key_has_an_editor() -> None:
+    """A rules key is laid out, has an editor of its own, or is shown after the laid-out
+    ones with the widget its schema type calls for: a new rule needs no app change."""
+    from pkplanner.app import pkapp_editors as editors
+    from pkplanner.scenario.schema import Rules
+    shown = {*editors.LAYOUT, *editors.SPECIAL, *(k for k, _ in editors.OTHER_RULES)}
+    assert set(Rules.model_fields) <= shown
+    assert dict(editors.SCALAR_RULES) == {
+        "max_share": "share", "max_share_zone": "share", "min_contributors": "int",
+        "min_contributors_zone": "int", "min_contingent": "int", "personnel_min": "int",
+        "personnel_max": "opt_int", "budget_per_month": "opt_float", "language_share": "share",
+        "lead_min_share": "share", "lead_min_acceptability": "share", "qrf_hours": "opt_float"}
