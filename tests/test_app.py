@@ -473,6 +473,7 @@ def test_every_rules_key_has_an_editor() -> None:
     """A rules key is laid out, has an editor of its own, or is shown after the laid-out
     ones with the widget its schema type calls for: a new rule needs no app change."""
     from pkplanner.app import pkapp_editors as editors
+
     from pkplanner.scenario.schema import Rules
     shown = {*editors.LAYOUT, *editors.SPECIAL, *(k for k, _ in editors.OTHER_RULES)}
     assert set(Rules.model_fields) <= shown
