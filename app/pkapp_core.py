@@ -35,6 +35,7 @@ from pkplanner.scenario.resolve import (
     fill_defaults,
     load,
     load_text,
+    per_party_budget,
     resolve,
     validate_document,
 )
@@ -162,7 +163,7 @@ def option_rules(doc: dict[str, Any], option_id: str | None) -> dict[str, Any]:
     for key, value in (opt.get("rules") or {}).items():
         if value is not None:
             rules[key] = copy.deepcopy(value)
-    return rules
+    return per_party_budget(rules, [str(p.get("id")) for p in doc.get("parties") or []])
 
 
 def rule_key(path: str) -> str:
@@ -175,7 +176,7 @@ def effective_rules(doc: dict[str, Any], option_id: str | None,
     rules = option_rules(doc, option_id)
     for path, value in overrides.items():
         rules[rule_key(path)] = copy.deepcopy(value)
-    return rules
+    return per_party_budget(rules, [str(p.get("id")) for p in doc.get("parties") or []])
 
 
 def bake(doc: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -318,6 +318,8 @@ def widget_kind(key: str) -> str | None:
         return "opt_int" if optional else "int"
     if base == {float}:
         return "share" if bounded and not optional else "opt_float" if optional else "float"
+    if float in base and any(get_origin(a) is dict for a in base):
+        return "per_party"      # one number for every party (a map is shown as its largest)
     return None
 
 
@@ -325,7 +327,8 @@ def widget_kind(key: str) -> str | None:
 # out here is shown after them, so a new rule is editable without touching the app
 LAYOUT = ("max_share", "max_share_zone", "min_contributors", "min_contributors_zone",
           "min_contingent", "personnel_min", "personnel_max", "budget_per_month",
-          "language_share", "lead_min_share", "lead_min_acceptability", "qrf_hours")
+          "language_share", "lead_min_share", "lead_min_acceptability", "qrf_hours",
+          "robust_budget")
 SPECIAL = ("mandates", "max_armament", "exclude_groups", "working_language", "qrf_unit_types",
            "qrf_mandates", "soft_requirements", "acceptability_floor", "armament_floor",
            "group_caps")
@@ -343,6 +346,10 @@ def _to_widget(value: Any, kind: str) -> Any:
         return None if value is None else max(int(value), 0)
     if kind == "opt_float":
         return None if value is None else max(float(value), 0.0)
+    if kind in ("float", "per_party"):
+        if isinstance(value, dict):
+            return max((float(v) for v in value.values()), default=0.0)
+        return max(float(value or 0.0), 0.0)
     if kind == "choice":
         return "" if value is None else str(value)
     if kind in ("multi", "multi_all"):
@@ -359,7 +366,7 @@ def _from_widget(value: Any, kind: str) -> Any:
         return list(value)
     if kind in ("int", "opt_int"):
         return None if value is None else int(value)
-    if kind in ("share", "opt_float"):
+    if kind in ("share", "opt_float", "float", "per_party"):
         return None if value is None else float(value)
     return bool(value)
 
@@ -387,6 +394,8 @@ def _rule_widget(key: str, kind: str, rules: dict[str, Any],
                         **common)
     elif kind == "opt_float":
         st.number_input(label, min_value=0.0, value=None, placeholder="no limit", **common)
+    elif kind in ("float", "per_party"):
+        st.number_input(label, min_value=0.0, step=0.5, **common)
     elif kind == "choice":
         opts = ["", *_choices(options or [], rules.get(key))]
         st.selectbox(label, opts, format_func=lambda x: x or "(none)", **common)

@@ -4,7 +4,8 @@ It enumerates every allocation of units, mandate and armament level per zone and
 checks the rules straight from the scenario mapping: no code from pkplanner.
 Supports the families the tiny test scenarios use: requirement, capacity, veto,
 exclusion, dominance (max_share, max_share_zone, min_contributors), min_contingent,
-acceptability, mandate/unit armament, size and budget.
+acceptability (with scores given as ranges [low, high] and a whole robust_budget, by trying
+every set of scores at their low end), mandate/unit armament, size and budget.
 """
 
 from __future__ import annotations
@@ -123,11 +124,26 @@ def _plan_rules_hold(alloc: dict, pc: dict, pz: dict, pcz: dict, contributors: d
             contributors[c]["cost_per_person_month"] * p for c, p in pc.items()
     ) > rules["budget_per_month"] + 1e-6:
         return False
+    gamma = rules.get("robust_budget", 0)
     for party, floor in rules.get("acceptability_floor", {}).items():
-        score = sum(acc.get(party, {}).get(c, acc_default) * p for c, p in pc.items())
-        if score < floor * n - 1e-9:
-            return False
+        # a score [low, high] counts at its middle, or at its low end for any `gamma` of
+        # them at once (every set of that many tried)
+        scores = {c: acc.get(party, {}).get(c, acc_default) for c in pc}
+        uncertain = [c for c, s in scores.items() if isinstance(s, list)]
+        g = gamma.get(party, 0) if isinstance(gamma, dict) else gamma
+        for k in range(0, min(int(g), len(uncertain)) + 1):
+            for low in itertools.combinations(uncertain, k):
+                score = sum(_at(s, c in low) * pc[c] for c, s in scores.items())
+                if score < floor * n - 1e-9:
+                    return False
     return True
+
+
+def _at(score: Any, low: bool) -> float:
+    """A score as written: a number, or a range [low, high] taken at its low end or middle."""
+    if isinstance(score, list):
+        return float(score[0] if low else (score[0] + score[1]) / 2)
+    return float(score)
 
 
 def _zone_rules_hold(alloc: dict, zones: list, choice: tuple, units: dict, mandates: dict,

@@ -481,4 +481,5 @@ def test_every_rules_key_has_an_editor() -> None:
         "max_share": "share", "max_share_zone": "share", "min_contributors": "int",
         "min_contributors_zone": "int", "min_contingent": "int", "personnel_min": "int",
         "personnel_max": "opt_int", "budget_per_month": "opt_float", "language_share": "share",
-        "lead_min_share": "share", "lead_min_acceptability": "share", "qrf_hours": "opt_float"}
+        "lead_min_share": "share", "lead_min_acceptability": "share", "qrf_hours": "opt_float",
+        "robust_budget": "per_party"}

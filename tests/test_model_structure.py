@@ -41,6 +41,7 @@ RICH_RULES: dict[str, Any] = {
     "budget_per_month": 1e8, "lead_min_share": 0.2, "lead_min_acceptability": 0.1,
     "qrf_hours": 3.0, "qrf_unit_types": ["infantry_company"],
     "qrf_mandates": ["interposition"], "soft_requirements": False,
+    "robust_budget": {"AZ": 1.5, "AM": 1.0},
 }
 # the other forms: lead nation as one aggregate row per zone, soft requirements
 OTHER_FORMS: dict[str, Any] = {"lead_min_share": 0.0, "lead_min_acceptability": 0.5,
@@ -52,7 +53,9 @@ def scenario(repo_root: Path, tmp_path: Path, rules: dict[str, Any]) -> ModelDat
                          .read_text(encoding="utf-8"))
     doc["rules"].update(rules)
     doc["acceptability"]["zones"] = {"east": {"AZ": {"DDD": 0.9}}, "west": {"AM": {"BBB": 0.2}}}
-    doc["acceptability"]["armament"] = {"AM": {"armed": 0.4, "observer": 0.9}}
+    doc["acceptability"]["armament"] = {"AM": {"armed": [0.3, 0.5], "observer": 0.9}}
+    doc["acceptability"]["contributors"].setdefault("AZ", {}).update(
+        {"BBB": {"value": 0.5, "spread": 0.1}, "CCC": [0.2, 0.6]})
     doc["zones"][0]["required"] = False
     path = tmp_path / "rich.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -26,11 +26,12 @@ def staged(out: Outcome) -> float:
 
 
 def test_the_stages_of_a_solve_add_up_to_its_time(three_zones: Path) -> None:
-    out = solve(load_resolved(three_zones), "cost", hs.SolverSettings(**EXACT))
+    rs = load_resolved(three_zones)
+    out = solve(rs, "cost", hs.SolverSettings(**EXACT))
     t = out.timings
     assert out.start_objective is not None      # the start ran, so every stage did
     assert min(t.build, t.handover, t.start, t.solve, t.readback) > 0
-    assert t.load is None                       # solve is handed a loaded scenario
+    assert t.load == rs.load_seconds and t.load is not None and t.load > 0   # load_resolved
     assert t.build == out.build_seconds
     assert staged(out) <= out.seconds
     assert staged(out) == pytest.approx(out.seconds, rel=0.05, abs=0.02)

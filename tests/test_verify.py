@@ -612,7 +612,8 @@ def test_independent_of_the_model_builder() -> None:
         .read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert imported <= {"__future__", "json", "math", "collections", "dataclasses", "pathlib",
+    assert imported <= {"__future__", "json", "math", "itertools", "collections", "dataclasses",
+                        "pathlib",
                         "typing", "networkx", "yaml", "pkplanner.errors",
                         "pkplanner.scenario.resolve", "pkplanner.scenario.schema",
                         "pkplanner.solution.io"}, imported   # files and the loader only

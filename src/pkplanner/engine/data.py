@@ -46,6 +46,9 @@ class ModelData:
     acc: dict[tuple[str, str], float]              # (party, contributor)
     acc_zone: dict[tuple[str, str, str], float]    # (party, contributor, zone) overrides
     armacc: dict[tuple[str, str], float]           # (party, level)
+    acc_dev: dict[tuple[str, str], float]          # (party, contributor) -> spread, > 0 only
+    armacc_dev: dict[tuple[str, str], float]       # (party, level) -> spread, > 0 only
+    gamma: dict[str, float]                        # party -> robust budget, > 0 only
     lead_ok: dict[tuple[str, str], bool]           # (contributor, zone)
     reach: set[tuple[str, str]]                    # (from_zone, to_zone) within qrf_hours
     central: dict[str, float]
@@ -148,6 +151,15 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
     armacc = {(p, lv): acc_cfg.armament.get(p, {}).get(lv, acc_cfg.default)
               for p in parties for lv in levels}
 
+    acc_dev = {(p, c): s for p, row in acc_cfg.contributor_spread.items()
+               for c, s in row.items() if s > 0 and p in parties}
+    armacc_dev = {(p, lv): s for p, row in acc_cfg.armament_spread.items()
+                  for lv, s in row.items() if s > 0 and p in parties and lv in levels}
+    budget = r.robust_budget
+    gamma = {p: float(budget if isinstance(budget, int | float) else budget.get(p, 0.0))
+             for p in parties}
+    gamma = {p: g for p, g in gamma.items() if g > 0}
+
     def acc_in(p: str, c: str, z: str) -> float:
         return acc_zone.get((p, c, z), acc[p, c])
 
@@ -188,6 +200,9 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         acc=acc,
         acc_zone=acc_zone,
         armacc=armacc,
+        acc_dev=acc_dev,
+        armacc_dev=armacc_dev,
+        gamma=gamma,
         lead_ok=lead_ok,
         reach=reach,
         central={z: cent.get(z, 0.0) for z in zone_ids},

@@ -119,12 +119,12 @@ class Explainer:
             return True
         return False if st.status == "infeasible" else None
 
-    def least(self, rule: str) -> precheck.Least:
-        if rule not in self._least:
+    def least(self, rx: Relax) -> precheck.Least:
+        if rx.key not in self._least:
             self.check_time()
-            self._least[rule] = precheck.Least(self.rs, self.settings(gap=0.0, warm_start=True),
-                                               rule)
-        return self._least[rule]
+            self._least[rx.key] = precheck.Least(
+                self.rs, self.settings(gap=0.0, warm_start=True), rx.key, rx.measure)
+        return self._least[rx.key]
 
     def cost_run(self, call: Callable[[], Any]) -> Any:
         """A `Least` call, with the deadline and solver errors handled as `feasible`."""
@@ -161,7 +161,7 @@ class Explainer:
             value = getattr(self.rs.scenario.rules, rx.key)
             if value is None or "structure" in groups:
                 continue
-            bound = self.cost_run(self.least(rx.key).lower_bound)
+            bound = self.cost_run(self.least(rx).lower_bound)
             if bound is not None and bound > value * (1 + 1e-7) + 1e-6:
                 add(precheck.Proof((group,), {group: (
                     f"every force meeting the other rules {rx.at_least} {bound:,.0f}{rx.unit} "
@@ -233,7 +233,7 @@ class Explainer:
             return None
         rx = least_rules().get(group)
         if rx is not None:      # the MILP for the least value answers it as well
-            st = self.cost_run(self.least(rx.key).least)
+            st = self.cost_run(self.least(rx).least)
             if st is None:
                 return None
             if st.objective is not None:
@@ -352,7 +352,7 @@ class Explainer:
         """The smallest budget (personnel_max) that works is the least cost (head count)
         with every other rule in force: one MILP, shared with the `alone` test, whose value
         is then tested as printed."""
-        least = self.least(rx.key)
+        least = self.least(rx)
         st = least.solved or self.cost_run(least.least)
         if st is None or st.objective is None:
             return ""

@@ -104,13 +104,16 @@ def build_model(d: ModelData, objective: Objective = "cost",
         add_variables, add_numbers,
         add_one_mandate, add_one_armament, add_mandate_armament, add_unit_armament,
         add_requirement, add_capacity, add_min_contingent,
-        add_dominance, add_acceptability, add_armament_acceptability, add_language,
+        add_dominance, add_acceptability, add_armament_acceptability,
+        add_robust_acceptability, add_language,
         add_lead_nation, add_size, add_budget, add_qrf,
     ]
     for step in steps:
         t0 = time.perf_counter()
         if step is add_acceptability:
             add_acceptability(m, d, ix, common_floor)
+        elif step is add_robust_acceptability:
+            add_robust_acceptability(m, d, ix, common_floor)
         else:
             step(m, d, ix)  # type: ignore[operator]
         log.debug("%s: %.3fs", step.__name__, time.perf_counter() - t0)
@@ -173,7 +176,7 @@ def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
         "min_contributors": r.min_contributors, "language_share": r.language_share,
         "lead_min_share": r.lead_min_share, "personnel_min": r.personnel_min,
         "personnel_max": r.personnel_max if r.personnel_max is not None else 0.0,
-        "budget": r.budget_per_month if r.budget_per_month is not None else 0.0,
+        "budget_per_month": r.budget_per_month if r.budget_per_month is not None else 0.0,
         "shortfall_penalty": shortfall_penalty(d),
         "rate": {c: d.rate[c] for c in cs},
         "maxpers": {c: d.maxpers[c] for c in cs},
@@ -187,6 +190,8 @@ def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
         "acc_delta": {(p, c, z): v - d.acc[p, c] for (p, c, z), v in d.acc_zone.items()
                       if c in ix.by_c},
         "group_cap": {g: v for g, v in r.group_caps.items() if v < 1.0},
+        "gamma": {p: d.gamma.get(p, 0.0) for p in d.parties},
+        "acc_dev": {(p, c): v for (p, c), v in d.acc_dev.items() if c in ix.by_c},
         "armament_floor": {p: f for p, f in r.armament_floor.items() if f > 0},
         "zone_floor": {(z, k): n for z, row in zone_floors(ix, d).items()
                        for k, n in row.items()},
@@ -238,7 +243,8 @@ def structure(d: ModelData) -> str:
     r = d.rules
     rules = r.model_dump(mode="json")
     for name in ("max_share", "max_share_zone", "min_contributors", "language_share",
-                 "lead_min_share", "personnel_min", "personnel_max", "budget_per_month"):
+                 "lead_min_share", "personnel_min", "personnel_max", "budget_per_month",
+                 "robust_budget"):
         rules.pop(name)
     rules["group_caps"] = sorted(g for g, v in r.group_caps.items() if v < 1.0)
     rules["acceptability_floor"] = sorted(p for p, v in r.acceptability_floor.items() if v > 0)
@@ -260,6 +266,8 @@ def structure(d: ModelData) -> str:
         d.eligible, sorted(d.removed_by_veto), sorted(d.acc_zone), sorted(d.armacc.items()),
         sorted(d.lead_ok.items()), sorted(d.reach), sorted(d.central.items()),
         sorted(d.avail), enough, rules, flags,
+        sorted(p for p, g in d.gamma.items() if g > 0), sorted(d.acc_dev),
+        sorted(d.armacc_dev.items()),
     ]
     return repr(parts)
 
@@ -482,6 +490,62 @@ def add_armament_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelInde
         >= _m.n_armament_floor[p] * sum(w[z] * _m.delta[z] for z in d.zones))
 
 
+def robust_parties(d: ModelData, ix: ModelIndex, common_floor: bool = False,
+                   armament: bool = False) -> list[str]:
+    """Parties whose floor must hold in the worst case: a floor (or the common floor of the
+    acceptability objective), a robust budget, and a score with a spread that matters."""
+    floors = d.rules.armament_floor if armament else d.rules.acceptability_floor
+    dev = ({p for p, _lv in d.armacc_dev} if armament
+           else {p for p, c in d.acc_dev if c in ix.by_c})
+    family = "robust_acceptability"
+    return [p for p in d.parties
+            if (floors.get(p, 0.0) > 0 or (common_floor and not armament))
+            and d.gamma.get(p, 0.0) > 0 and p in dev and ix.on(family, p)
+            and ix.on(family)]
+
+
+def add_robust_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex,
+                             common_floor: bool) -> None:
+    """Bertsimas-Sim (2004): the floor holds when any Γ_p of the party's uncertain scores
+    sit at their low end. The worst case max over such sets is a small LP; its dual turns
+    the rule into linear rows: zeta_p (the price of one more score at its low end) and
+    q[p,c] (what a contributor's deviation adds above that price)."""
+    parties = robust_parties(d, ix, common_floor)
+    if parties:
+        devs = [(p, c) for p in parties for c in ix.active_c if (p, c) in d.acc_dev]
+        m.zeta = pyo.Var(parties, domain=pyo.NonNegativeReals)
+        m.q = pyo.Var(devs, domain=pyo.NonNegativeReals)
+        overridden = defaultdict(list)      # zones where a party's exact zone score applies
+        for (p, c, z) in d.acc_zone:
+            if (c, z) in ix.by_cz:
+                overridden[p, c].append(z)
+
+        def rule(_m: Any, p: str) -> Any:
+            base = sum(_m.n_acc[p, c] * _m.P_c[c] for c in ix.active_c)
+            extra = sum(_m.n_acc_delta[p, c, z] * pers_cz(_m, d, ix, c, z)
+                        for (pp, c, z) in d.acc_zone
+                        if pp == p and (c, z) in ix.by_cz)
+            worst = _m.n_gamma[p] * _m.zeta[p] + sum(_m.q[pp, c] for pp, c in devs if pp == p)
+            return base + extra - worst >= _m.theta[p] * _m.N
+        m.robust_acceptability = pyo.Constraint(parties, rule=rule)
+        m.robust_acceptability_link = pyo.Constraint(devs, rule=lambda _m, p, c: _m.zeta[p]
+                                                     + _m.q[p, c] >= _m.n_acc_dev[p, c] * (
+            _m.P_c[c] - sum(pers_cz(_m, d, ix, c, z) for z in overridden[p, c])))
+    arm = robust_parties(d, ix, armament=True)
+    if arm:
+        w = d.weight
+        lv_dev = [(p, lv) for p in arm for lv in d.levels if (p, lv) in d.armacc_dev]
+        m.eta = pyo.Var(arm, domain=pyo.NonNegativeReals)
+        m.r = pyo.Var(lv_dev, domain=pyo.NonNegativeReals)
+        m.robust_acceptability_armament = pyo.Constraint(arm, rule=lambda _m, p: sum(
+            w[z] * d.armacc[p, lv] * _m.alpha[z, lv] for z, lv in _m.alpha)
+            - _m.n_gamma[p] * _m.eta[p] - sum(_m.r[pp, lv] for pp, lv in lv_dev if pp == p)
+            >= _m.n_armament_floor[p] * sum(w[z] * _m.delta[z] for z in d.zones))
+        m.robust_acceptability_armament_link = pyo.Constraint(
+            lv_dev, rule=lambda _m, p, lv: _m.eta[p] + _m.r[p, lv] >= d.armacc_dev[p, lv] * sum(
+                w[z] * _m.alpha[z, ll] for z, ll in _m.alpha if ll == lv))
+
+
 def add_language(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     lang = d.rules.working_language
     if lang is None or not ix.on("language"):
@@ -536,7 +600,7 @@ def add_budget(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     if b is None or not ix.on("budget"):
         return
     m.budget = pyo.Constraint(expr=sum(m.n_rate[c] * m.P_c[c] for c in ix.active_c)
-                              <= m.n_budget)
+                              <= m.n_budget_per_month)
 
 
 def add_qrf(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:

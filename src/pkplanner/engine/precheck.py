@@ -262,35 +262,34 @@ def contributor_proofs(t: _Tables) -> list[Proof]:
     return [Proof(tuple(groups), facts, best)]
 
 
-LEAST_PARAMS = {"budget_per_month": "n_budget", "personnel_max": "n_personnel_max"}
-
-
 class Least:
-    """The least monthly cost (`rule` budget_per_month) or head count (personnel_max) of a
-    force meeting every other rule: the smallest value of that rule that works.
+    """The least monthly cost or head count of a force meeting every other rule: the
+    smallest value of the rule (`rule`, a rules key whose catalog relaxation is `least`,
+    with `measure` "cost" or "head count") that works.
 
     The rule's row stays in the model at a value no force can reach (every contributor at
     max_personnel), so one HiGHS instance gives the LP bound (the cheap proof), the MILP
     optimum and the check of the value printed, which starts from the optimal plan and so
     costs one node instead of a search. One MILP replaces a bisection of a dozen hard
     feasibility tests (personnel_max on karabakh_kcg_2014 C: 11 s against over 40 s).
-    Solver calls raise hs.DeadlinePassed and hs.SolverError as PersistentHighs does."""
+    The rule's value is the model's mutable parameter `n_<rule>`. Solver calls raise
+    hs.DeadlinePassed and hs.SolverError as PersistentHighs does."""
 
-    def __init__(self, rs: ResolvedScenario, settings: hs.SolverSettings, rule: str):
+    def __init__(self, rs: ResolvedScenario, settings: hs.SolverSettings, rule: str,
+                 measure: str = "cost"):
         d = prepare(rs.scenario)
-        if rule == "budget_per_month":
+        if measure == "cost":
             ceiling: float = float(sum(d.rate[c] * d.maxpers[c] for c in d.contributors)) + 1
         else:
             ceiling = sum(d.maxpers.values()) + 1
         rules = rs.scenario.rules.model_copy(update={rule: ceiling})
         d = prepare(rs.scenario.model_copy(update={"rules": rules}))
         self.data = d
-        self.model = build_model(d, "cost" if rule == "budget_per_month" else "feasibility"
-                                 ).model
-        if rule == "personnel_max":
+        self.model = build_model(d, "cost" if measure == "cost" else "feasibility").model
+        if measure != "cost":
             self.model.objective.deactivate()
             self.model.least_personnel = pyo.Objective(expr=self.model.N, sense=pyo.minimize)
-        self.param = getattr(self.model, LEAST_PARAMS[rule])
+        self.param = getattr(self.model, f"n_{rule}")
         self.solver = hs.PersistentHighs(self.model, settings)
         self._least: hs.RunStats | None = None
 

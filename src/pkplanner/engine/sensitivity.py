@@ -32,7 +32,11 @@ def relaxations(rules: Rules, binding: list[str]) -> list[Step]:
         step = e.step.get(entity)           # a step of its own (size.min, size.max)
         if step is None:                    # else the family's, per entity or as a whole
             step = e.step.get(None)
-            entity = entity.split(".")[0] if step is not None and step.per_entity else ""
+            keys = getattr(rules, step.key) if step is not None and step.per_entity else {}
+            # the entity is the part naming a key of the rule ("acceptability.AM",
+            # "robust_acceptability.armament.AM")
+            entity = next((x for x in entity.split(".") if x in keys), "") if isinstance(
+                keys, dict) else ""
         if step is None or (step.per_entity and not entity):
             continue
         cur = step.current(rules, entity)

@@ -154,7 +154,7 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
     t0 = time.perf_counter()
     d = prepare(rs.scenario)
     built = _model(d, objective, common_floor=objective == "acceptability")
-    timings = hs.Timings(build=time.perf_counter() - t0)
+    timings = hs.Timings(load=rs.load_seconds, build=time.perf_counter() - t0)
     try:
         solver = _hand_over(built, settings, timings)
         return _run(d, built, solver, objective, settings, t0, timings)

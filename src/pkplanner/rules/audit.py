@@ -60,6 +60,17 @@ class Cover:
         return self.hours is not None and self.hours <= limit + TOL
 
 
+def worst_loss(losses: list[float], gamma: float) -> float:
+    """The most a budget of Γ deviations can take: the Γ largest whole, and the fraction of Γ
+    left of the next (Bertsimas-Sim's inner maximum, solved by sorting)."""
+    ranked = sorted(losses, reverse=True)
+    whole = min(int(gamma), len(ranked))
+    loss = sum(ranked[:whole])
+    if whole < len(ranked):
+        loss += (gamma - int(gamma)) * ranked[whole]
+    return loss
+
+
 class PlanView:
     """A solution document beside its scenario: the lookups every audit row needs."""
 
@@ -114,6 +125,36 @@ class PlanView:
     def is_binding(self, family: str, *idx: str) -> bool:
         key = ".".join((family, *idx))
         return any(b == key or b.startswith(key + ".") for b in self.binding)
+
+    def worst_acceptability(self, party: str, gamma: float) -> float | None:
+        """The party's composition score with the Γ deviations that hurt it most taken
+        (None: no uncertain score of this party touches the plan)."""
+        spread = self.sc.acceptability.contributor_spread.get(party, {})
+        zone_exact = {(c, z) for z, by_p in self.sc.acceptability.zones.items()
+                      for c in by_p.get(party, {})}
+        if not spread or not self.total:
+            return None
+        hurt: dict[str, float] = {}
+        for a in self.allocs:
+            c = a["contributor"]
+            if spread.get(c, 0.0) > 0 and (c, a["zone"]) not in zone_exact:
+                hurt[c] = hurt.get(c, 0.0) + spread[c] * int(a["personnel"]) / self.total
+        nominal = float((self.sol.get("acceptability") or {}).get(party, 0.0))
+        return nominal - worst_loss(list(hurt.values()), gamma)
+
+    def worst_armament(self, party: str, gamma: float) -> float | None:
+        """The party's armament score with the Γ level deviations that hurt it most."""
+        spread = self.sc.acceptability.armament_spread.get(party, {})
+        total_w = sum(self.zone[z["zone"]].weight for z in self.deployed if z["zone"] in self.zone)
+        if not spread or not total_w:
+            return None
+        hurt: dict[str, float] = {}
+        for z in self.deployed:
+            lv = z.get("armament")
+            if lv in spread and z["zone"] in self.zone:
+                hurt[lv] = hurt.get(lv, 0.0) + spread[lv] * self.zone[z["zone"]].weight / total_w
+        nominal = float((self.sol.get("armament_acceptability") or {}).get(party, 0.0))
+        return nominal - worst_loss(list(hurt.values()), gamma)
 
     def qrf_cover(self) -> list[Cover]:
         """Nearest quick-reaction element (qrf_unit_types, stationed in a zone) of each

@@ -82,7 +82,7 @@ class Relax:
 
     def current(self, rules: Rules, entity: str) -> float:
         v = getattr(rules, self.key)
-        return float(v[entity] if self.per_entity else v)
+        return float(v.get(entity, 0.0) if self.per_entity and isinstance(v, dict) else v)
 
     def near(self, rules: Rules, entity: str) -> int:
         """The current value in grid units, rounded to the tight side (never claimed)."""
@@ -102,7 +102,8 @@ class Relax:
         """The whole new value of the key for a grid point (what RuleEdit carries)."""
         v: Any = int(units) if self.grid == 1 and not self.real else units / self.grid
         if self.per_entity:
-            return {**getattr(rules, self.key), entity: v}
+            cur = getattr(rules, self.key)
+            return {**(cur if isinstance(cur, dict) else {}), entity: v}
         return v
 
 
@@ -487,6 +488,36 @@ def _audit_qrf(v: PlanView) -> list[Check]:
                                                    v.is_binding("qrf")))]
 
 
+def _gamma(r: Rules, party: str) -> float:
+    g = r.robust_budget
+    return float(g if isinstance(g, int | float) else g.get(party, 0.0))
+
+
+def _audit_robust(v: PlanView) -> list[Check]:
+    """Each party's worst case: its score with the Γ deviations that hurt it most taken."""
+    r, out = v.sc.rules, []
+    for party, floor in r.acceptability_floor.items():
+        worst = v.worst_acceptability(party, _gamma(r, party))
+        if floor <= 0 or worst is None:
+            continue
+        out.append(Check(f"robust_budget.{party}",
+                         f"worst-case acceptability to {v.pname(party)} with Γ = "
+                         f"{_gamma(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
+                         f"{worst - floor:+.3f}",
+                         state(worst - floor, v.is_binding("robust_acceptability", party))))
+    for party, floor in r.armament_floor.items():
+        worst = v.worst_armament(party, _gamma(r, party))
+        if floor <= 0 or worst is None:
+            continue
+        out.append(Check(f"robust_budget.{party}.armament",
+                         f"worst-case armament acceptability to {v.pname(party)} with Γ = "
+                         f"{_gamma(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
+                         f"{worst - floor:+.3f}",
+                         state(worst - floor, v.is_binding("robust_acceptability", "armament",
+                                                           party))))
+    return out
+
+
 SHARE = 0.05        # sensitivity: a share or floor moves five points
 
 # In the order the audit lists them and the explanation drops them (the vetoes, then the
@@ -626,6 +657,24 @@ ENTRIES: tuple[Entry, ...] = (
           reads="the parties' scores of the armament levels (`acceptability.armament`)",
           audit=_audit_floors("armament_floor", "armament_acceptability",
                                "armament acceptability", "armament_acceptability")),
+    Entry(Family("robust_acceptability", 10,
+                 "each party's floors hold with up to robust_budget of its uncertain scores "
+                 "at their low end"),
+          "robust floors", ("robust_budget",),
+          lambda s: [f"robust_acceptability.{p}" for p in sorted(
+              set(s.rules.acceptability_floor) | set(s.rules.armament_floor))
+              if _gamma(s.rules, p) > 0 and (s.rules.acceptability_floor.get(p, 0) > 0
+                                             or s.rules.armament_floor.get(p, 0) > 0)] or None,
+          describe=lambda r, e: f"{e}'s floors for any {_gamma(r, e):g} of its uncertain "
+                                "scores at their low end",
+          whole=lambda r: "the parties' floors in the worst case (robust_budget)",
+          neutral={"robust_budget": {}}, drop="entry",
+          relax={None: Relax("robust_budget", "lower", 0.0, grid=10, per_entity=True,
+                             target="{}'s robust_budget", real=True)},
+          step={None: Step("robust_budget", "add", -1, clip=0.0, per_entity=True)},
+          binds=True, at_limit="a party's worst-case score at its floor",
+          reads="score ranges in `acceptability` (`contributor_spread`, `armament_spread`)",
+          audit=_audit_robust),
     Entry(Family("language", 12, "working-language speakers hold the required share of each zone"),
           "working language", ("working_language", "language_share"),
           _if(lambda r: bool(r.working_language), _each(lambda s: s.zones, "language")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,9 @@ class ResolvedScenario:
     path: str
     sha256: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    # seconds spent reading, merging and resolving the file (load_resolved); the solve
+    # records it as its `load` stage
+    load_seconds: float | None = field(default=None, compare=False)
 
     def to_document(self) -> dict[str, Any]:
         return self.scenario.to_document()
@@ -542,8 +546,8 @@ def check_rules(r: Rules, where: str, sc: Scenario, label: str,
         for g in r.group_caps:
             if g not in groups:
                 bad(f"group_caps.{g}", f"no contributor belongs to group '{g}'")
-    for key in ("acceptability_floor", "armament_floor"):
-        if want(key):
+    for key in ("acceptability_floor", "armament_floor", "robust_budget"):
+        if want(key) and isinstance(getattr(r, key), dict):
             for party in getattr(r, key):
                 if party not in parties:
                     bad(f"{key}.{party}", f"unknown party '{party}'")
@@ -613,6 +617,15 @@ def validate_document(data: dict[str, Any], label: str) -> Scenario:
     return sc
 
 
+def per_party_budget(rules: dict[str, Any], parties: list[str]) -> dict[str, Any]:
+    """Effective rules with a positive `robust_budget` number written out for every party,
+    so a relaxation or a sensitivity step can move one party's budget alone (0 stays 0)."""
+    gamma = rules.get("robust_budget")
+    if isinstance(gamma, int | float) and not isinstance(gamma, bool) and gamma > 0:
+        return {**rules, "robust_budget": dict.fromkeys(parties, gamma)}
+    return rules
+
+
 def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedScenario:
     """Apply a planning option: its mandates/armament/size band, its rules, then --set rules."""
     sc = loaded.scenario
@@ -634,6 +647,7 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
             tmp = {"rules": rules}
             apply_override(tmp, key, value)
             rules = tmp["rules"]
+    rules = per_party_budget(rules, [x.id for x in sc.parties])
     doc = sc.to_document()
     doc["rules"] = rules
     doc["planning_option"] = oid
@@ -658,4 +672,7 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
 
 def load_resolved(path: str | Path, option_id: str | None = None,
                   overrides: list[str] | None = None) -> ResolvedScenario:
-    return resolve(load(path, overrides), option_id)
+    t0 = time.perf_counter()
+    rs = resolve(load(path, overrides), option_id)
+    rs.load_seconds = time.perf_counter() - t0
+    return rs

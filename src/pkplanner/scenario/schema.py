@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
@@ -333,27 +334,113 @@ class Contributor(Strict):
     source: str = Field("", description="Where the numbers come from (free text).")
 
 
+_SCORE_IN = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 1},
+        {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+         "minItems": 2, "maxItems": 2},
+        {"type": "object", "additionalProperties": False, "required": ["value", "spread"],
+         "properties": {"value": {"type": "number", "minimum": 0, "maximum": 1,
+                                  "description": "The score the model uses."},
+                        "spread": {"type": "number", "minimum": 0, "maximum": 0.5,
+                                   "description": "How far the score may be off either way "
+                                                  "(value - spread is its low end)."}}},
+    ],
+}
+# a score as written: a number, a range [low, high], or {value, spread}; the loader keeps
+# the value (the middle of a range) here and the spread in the matching *_spread block
+Score = Annotated[Share, WithJsonSchema(_SCORE_IN)]
+
+
+def _score(where: str, raw: Any) -> tuple[Any, float | None]:
+    """(value, spread) of a score as written; spread None for a plain number."""
+    if isinstance(raw, list | tuple):
+        if len(raw) != 2 or not all(isinstance(x, int | float) and not isinstance(x, bool)
+                                    for x in raw):
+            raise ValueError(f"{where}: a range is [low, high], two numbers, not {raw!r}")
+        lo, hi = float(raw[0]), float(raw[1])
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f"{where}: range [{lo:g}, {hi:g}] must satisfy "
+                             "0 <= low <= high <= 1")
+        return round((lo + hi) / 2, 12), round((hi - lo) / 2, 12)
+    if isinstance(raw, dict):
+        if set(raw) != {"value", "spread"} or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in raw.values()):
+            raise ValueError(f"{where}: an uncertain score is {{value, spread}}, two numbers, "
+                             f"not {raw!r}")
+        v, s = float(raw["value"]), float(raw["spread"])
+        if s < 0 or v - s < -1e-12 or v + s > 1 + 1e-12:
+            raise ValueError(f"{where}: value {v:g} ± spread {s:g} must stay within 0..1")
+        return v, s
+    return raw, None
+
+
 class Acceptability(Strict):
     """How acceptable each contributor and armament level is to each party (0 = unacceptable,
-    1 = fully acceptable): the political judgements, kept in the file so they can be argued."""
+    1 = fully acceptable): the political judgements, kept in the file so they can be argued.
+    A score may be uncertain: a range [low, high] or {value, spread} (value ± spread); the
+    model uses the value, and the robust rule (`rules.robust_budget`) the low end."""
 
     default: Share = Field(0.5, title="default acceptability",
                            description="Score 0..1 for any party/contributor or "
                                        "party/armament pair not listed; default 0.5.")
-    contributors: dict[PartyId, dict[ContributorId, Share]] = Field(
+    contributors: dict[PartyId, dict[ContributorId, Score]] = Field(
         default_factory=dict,
-        description="Party -> contributor -> score 0..1 (e.g. AZ: {TUR: 0.9}).")
+        description="Party -> contributor -> score 0..1 (e.g. AZ: {TUR: 0.9}), or a range "
+                    "[low, high] (AZ: {RUS: [0.2, 0.5]}) or {value, spread} when uncertain.")
     zones: dict[Slug, dict[PartyId, dict[ContributorId, Share]]] = Field(
         default_factory=dict,
         description="Zone -> party -> contributor -> score 0..1 that overrides the party's "
-                    "score in that zone only.")
-    armament: dict[PartyId, dict[Slug, Share]] = Field(
+                    "score in that zone only (a number: zone overrides are exact).")
+    armament: dict[PartyId, dict[Slug, Score]] = Field(
         default_factory=dict,
-        description="Party -> armament level -> score 0..1 of a zone run at that level.")
+        description="Party -> armament level -> score 0..1 of a zone run at that level, or a "
+                    "range [low, high] or {value, spread} when uncertain.")
+    contributor_spread: dict[PartyId, dict[ContributorId, Share]] = Field(
+        default_factory=dict,
+        description="Party -> contributor -> how far the score may fall below its value "
+                    "(value - spread is the pessimistic end). Filled from the ranges written "
+                    "in `contributors`; may also be written directly.")
+    armament_spread: dict[PartyId, dict[Slug, Share]] = Field(
+        default_factory=dict,
+        description="Party -> armament level -> how far the score may fall below its value. "
+                    "Filled from the ranges written in `armament`; may also be written "
+                    "directly.")
     assumptions: list[str] = Field(
         default_factory=list,
         description="Free-text labels stating the judgements behind the scores (shown in "
                     "reports).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ranges(cls, data: Any) -> Any:
+        """Split uncertain scores into their value and their spread."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key, spread_key in (("contributors", "contributor_spread"),
+                                ("armament", "armament_spread")):
+            block = data.get(key)
+            if not isinstance(block, dict):
+                continue
+            values: dict[Any, Any] = {}
+            spreads: dict[Any, Any] = {p: dict(v) for p, v in
+                                       (data.get(spread_key) or {}).items()
+                                       if isinstance(v, dict)}
+            for party, row in block.items():
+                if not isinstance(row, dict):
+                    values[party] = row
+                    continue
+                values[party] = {}
+                for k, raw in row.items():
+                    v, s = _score(f"{key}.{party}.{k}", raw)
+                    values[party][k] = v
+                    if s is not None:
+                        spreads.setdefault(party, {})[k] = s
+            data[key] = values
+            if spreads:
+                data[spread_key] = spreads
+        return data
 
 
 class Veto(Strict):
@@ -437,6 +524,11 @@ _RULE_TEXT: dict[str, tuple[str, str, str]] = {
     "qrf_mandates": ("QRF mandates",
                      "Mandates whose zones need quick-reaction cover within `qrf_hours`",
                      "none"),
+    "robust_budget": ("robust budget",
+                      "How many of a party's acceptability scores given as ranges may sit at "
+                      "their pessimistic end at once (Bertsimas-Sim budget Γ) while the "
+                      "party's floors must still hold: a number for every party, or party -> "
+                      "number; fractions allowed", "0 (scores at their stated values)"),
     "soft_requirements": ("soft requirements",
                           "If true, an unmet requirement is allowed at a steep cost penalty "
                           "and reported as a shortfall, instead of making the case "
@@ -488,6 +580,7 @@ class Rules(Strict):
     qrf_unit_types: list[Slug] = Field(default_factory=list,
                                        **_rule("qrf_unit_types"))
     qrf_mandates: list[Slug] = Field(default_factory=list, **_rule("qrf_mandates"))
+    robust_budget: NonNeg | dict[PartyId, NonNeg] = Field(0.0, **_rule("robust_budget"))
     soft_requirements: bool = Field(False, **_rule("soft_requirements"))
 
 

@@ -21,6 +21,7 @@ with a relative tolerance of 1e-6, whole numbers (units, personnel, counts) exac
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import defaultdict
@@ -91,6 +92,23 @@ def _int(x: Any) -> int | None:
     if isinstance(x, bool):
         return None
     return x if isinstance(x, int) else None     # 2.0 is not an integer in the file format
+
+
+def _largest_loss(losses: list[float], gamma: float) -> float:
+    """The largest total of `losses` when Γ of them may be taken, the last one in part:
+    by enumerating the vertices of {0 <= u <= 1, sum u <= Γ} (all but one coordinate whole)
+    for a few losses, by sorting for many."""
+    n, whole, frac = len(losses), int(gamma), gamma - int(gamma)
+    if whole >= n:
+        return sum(losses)
+    if n > 12:
+        ranked = sorted(losses, reverse=True)
+        return sum(ranked[:whole]) + frac * ranked[whole]
+    best = 0.0
+    for chosen in itertools.combinations(range(n), whole):
+        rest = [losses[j] for j in range(n) if j not in chosen]
+        best = max(best, sum(losses[i] for i in chosen) + frac * max(rest, default=0.0))
+    return best
 
 
 def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, float]:
@@ -459,6 +477,46 @@ class _Check:
             if wsum > 0 and not _ge(s, floor * wsum):
                 self.bad("armament_acceptability", f"{p}: {s / wsum:.4f} < floor {floor:.4f}")
 
+    def robust_acceptability(self) -> None:
+        """Each party's floors in the worst case of its robust budget Γ: at most Γ of its
+        uncertain scores at their low end (value - spread), the rest at their value."""
+        g = self.r.robust_budget
+        acc = self.party_acceptability()
+        spread = self.sc.acceptability.contributor_spread
+        for p, floor in sorted(self.r.acceptability_floor.items()):
+            gamma = float(g if isinstance(g, int | float) else g.get(p, 0.0))
+            if gamma <= 0 or floor <= 0 or self.N <= 0 or p not in acc:
+                continue
+            exact = {(c, z) for z, by_p in self.sc.acceptability.zones.items()
+                     for c in by_p.get(p, {})}
+            loss: dict[str, float] = {}
+            for (c, z), pp in self.P_cz.items():
+                s = spread.get(p, {}).get(c, 0.0)
+                if s > 0 and (c, z) not in exact:
+                    loss[c] = loss.get(c, 0.0) + s * pp / self.N
+            worst = acc[p] - _largest_loss(list(loss.values()), gamma)
+            if not _ge(worst, floor):
+                self.bad("robust_acceptability", f"{p}: worst case {worst:.4f} < floor "
+                         f"{floor:.4f} with robust_budget {gamma:g}")
+        arm_spread = self.sc.acceptability.armament_spread
+        deployed = [(z, lv) for z in self.zones if self.deployed(z)
+                    and (lv := self.zone_level(z)) is not None]
+        wsum = sum(self.zones[z].weight for z, _lv in deployed)
+        arm = self.armament_acceptability()
+        for p, floor in sorted(self.r.armament_floor.items()):
+            gamma = float(g if isinstance(g, int | float) else g.get(p, 0.0))
+            if gamma <= 0 or floor <= 0 or wsum <= 0:
+                continue
+            by_level: dict[str, float] = {}
+            for z, lv in deployed:
+                s = arm_spread.get(p, {}).get(lv, 0.0)
+                if s > 0:
+                    by_level[lv] = by_level.get(lv, 0.0) + s * self.zones[z].weight / wsum
+            worst = arm[p] - _largest_loss(list(by_level.values()), gamma)
+            if not _ge(worst, floor):
+                self.bad("robust_acceptability", f"{p}: worst-case armament score "
+                         f"{worst:.4f} < floor {floor:.4f} with robust_budget {gamma:g}")
+
     def language(self) -> None:
         lang = self.r.working_language
         if lang is None:
@@ -694,6 +752,7 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     chk.veto()
     chk.dominance()
     chk.acceptability()
+    chk.robust_acceptability()
     chk.language()
     chk.lead_nation()
     chk.size_budget()
