@@ -30,6 +30,7 @@ from pkplanner.report import build_report, write_xlsx
 from pkplanner.resources import models_dir, scenarios_dir
 from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict
 from pkplanner.scenario.resolve import (
+    OPTION_FIELDS,
     LoadedScenario,
     ResolvedScenario,
     fill_defaults,
@@ -39,13 +40,13 @@ from pkplanner.scenario.resolve import (
     resolve,
     validate_document,
 )
+from pkplanner.scenario.resolve import option_rules as option_rules_of
 from pkplanner.solution import metrics
 
 SCENARIOS = scenarios_dir()
 DEFAULT_SCENARIO = "karabakh_2020.yaml"
 MAX_UPLOAD_BYTES = 1_000_000          # the reference scenarios are ~30 kB; merged ~60 kB
 MAX_YAML_ALIASES = 200                # guards against "billion laughs" alias expansion
-OPTION_FIELDS = ("mandates", "max_armament", "personnel_min", "personnel_max")
 OBJECTIVES = ("cost", "acceptability", "coverage")
 MAX_VARIANTS = 12
 
@@ -152,17 +153,9 @@ def find_option(doc: dict[str, Any], option_id: str | None) -> dict[str, Any]:
 
 
 def option_rules(doc: dict[str, Any], option_id: str | None) -> dict[str, Any]:
-    """The rules a planning option gives before the planner's changes, in the order the
-    loader applies them (scenario rules < option fields < option rules); see
-    `pkplanner.scenario.resolve`, which this mirrors on a plain document."""
-    rules = copy.deepcopy(doc.get("rules") or {})
-    opt = find_option(doc, option_id)
-    for key in OPTION_FIELDS:
-        if opt.get(key) is not None:
-            rules[key] = copy.deepcopy(opt[key])
-    for key, value in (opt.get("rules") or {}).items():
-        if value is not None:
-            rules[key] = copy.deepcopy(value)
+    """The rules a planning option gives before the planner's changes: the loader's own
+    `option_rules`, on the document the app edits."""
+    rules = option_rules_of(doc.get("rules") or {}, find_option(doc, option_id))
     return per_party_budget(rules, [str(p.get("id")) for p in doc.get("parties") or []])
 
 

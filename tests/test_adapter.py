@@ -131,3 +131,16 @@ def test_the_adapter_solves_and_loads_the_plan_back() -> None:
                                                             pytest.approx(0.0))
     t.model.p = 4.0
     assert solver.run().objective == pytest.approx(8.0)
+
+
+def test_the_process_pool_still_lists_its_workers() -> None:
+    """batch.run.pool_processes reads ProcessPoolExecutor's private `_processes` (the only
+    way to stop a worker stuck past its time budget): an upgrade that removes it fails
+    here, by name, instead of leaving stuck workers running."""
+    import concurrent.futures as cf
+
+    from pkplanner.batch.run import pool_processes
+    with cf.ProcessPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(abs, -1).result(timeout=60) == 1
+        procs = pool_processes(pool)
+        assert len(procs) == 1 and procs[0].is_alive()

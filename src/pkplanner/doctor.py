@@ -52,22 +52,22 @@ def checkup() -> tuple[list[str], list[str]]:
 
 
 def _tiny_solve(lines: list[str]) -> list[str]:
-    from pkplanner.engine.solve import document, solve
+    from pkplanner.pipeline import solve_checked
     from pkplanner.scenario.resolve import load_resolved
-    from pkplanner.verify.check import verify
 
     path = shipped(TINY)
     if path is None:
         return [f"the shipped scenario {TINY} is missing"]
-    rs = load_resolved(path)
-    outcome = solve(rs, "cost", hs.SolverSettings(time_limit=30, gap=0.0))
+    done = solve_checked(load_resolved(path), "cost",
+                         hs.SolverSettings(time_limit=30, gap=0.0), explain=False)
+    outcome = done.outcome
     if outcome.status != "optimal" or outcome.objective_value is None:
         return [f"solving {TINY}: status {outcome.status}"
                 + (f" ({outcome.error})" if outcome.error else "")]
-    violations = verify(rs, document(rs, outcome))
+    violations = done.verdict or []
     lines.append(f"tiny solve: {TINY} optimal at {outcome.objective_value:,.0f} per month in "
                  f"{outcome.seconds:.2f} s; verifier: {len(violations)} violation(s)")
-    out = [str(v) for v in violations]
+    out = list(violations)
     if abs(outcome.objective_value - TINY_COST) > 0.5:
         out.append(f"{TINY}: optimum {outcome.objective_value:,.0f}, expected {TINY_COST:,.0f}")
     return out

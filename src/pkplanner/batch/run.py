@@ -370,11 +370,20 @@ class Engine:
     def close(self, hung: bool = False) -> None:
         if self.pool is not None:
             if hung:                    # a worker is stuck in a run we gave up on
-                for proc in list(getattr(self.pool, "_processes", {}).values()):
+                for proc in pool_processes(self.pool):
                     proc.terminate()
             self.pool.shutdown(wait=not hung, cancel_futures=True)
         if self.client is not None:
             self.client.close()
+
+
+def pool_processes(pool: cf.ProcessPoolExecutor) -> list[multiprocessing.Process]:
+    """The worker processes of a pool, to kill one stuck in a run past its time budget:
+    `shutdown` waits for a running task and has no way to stop it. The standard library
+    keeps them in a private attribute (`_processes`, Python 3.8 to 3.13);
+    tests/test_adapter.py fails when an upgrade removes it, rather than this quietly
+    killing nothing."""
+    return list(pool._processes.values())
 
 
 @dataclass

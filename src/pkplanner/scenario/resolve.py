@@ -617,6 +617,24 @@ def validate_document(data: dict[str, Any], label: str) -> Scenario:
     return sc
 
 
+OPTION_FIELDS = ("mandates", "max_armament", "personnel_min", "personnel_max")
+
+
+def option_rules(rules: dict[str, Any], option: dict[str, Any]) -> dict[str, Any]:
+    """The rules a planning option gives, in the loader's order: the scenario's rules, then
+    the option's own fields (OPTION_FIELDS), then its rules block (null keys leave the
+    value). Plain dicts, so the app applies an option to the document it edits the same
+    way."""
+    out = copy.deepcopy(rules)
+    for key in OPTION_FIELDS:
+        if option.get(key) is not None:
+            out[key] = copy.deepcopy(option[key])
+    for key, value in (option.get("rules") or {}).items():
+        if value is not None:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def per_party_budget(rules: dict[str, Any], parties: list[str]) -> dict[str, Any]:
     """Effective rules with a positive `robust_budget` number written out for every party,
     so a relaxation or a sensitivity step can move one party's budget alone (0 stays 0)."""
@@ -636,12 +654,7 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
         raise InputError.one(loaded.path, "planning_option",
                              f"unknown planning option '{oid}' (options: {', '.join(options)})")
     opt = options[oid]
-    rules = sc.rules.model_dump()
-    for key in ("mandates", "max_armament", "personnel_min", "personnel_max"):
-        val = getattr(opt, key)
-        if val is not None:
-            rules[key] = val
-    rules.update(opt.rules.model_dump(exclude_none=True))
+    rules = option_rules(sc.rules.model_dump(), opt.model_dump())
     for key, value in loaded.overrides.items():
         if key.startswith("rules."):
             tmp = {"rules": rules}
