@@ -457,6 +457,23 @@ def test_pareto_front_on_the_budget(tmp_path: Path) -> None:
     assert acc[-1] > acc[0]
 
 
+def test_pareto_front_on_the_robust_budget(tmp_path: Path) -> None:
+    """The price of robustness on robust_consent.yaml (its header works the optima out):
+    Γ = 0, 0.5, 1 cost 16,000, 18,000 and 20,000; the most uncertain scores of a party is 1."""
+    spec = write_spec(tmp_path, {
+        "schema_version": 1, "name": "robust", "objectives": ["cost"], "gap": 1e-6,
+        "scenarios": ["robust_consent.yaml"],
+        "pareto": {"axis": "robust_budget", "points": 3}})
+    summary = run_batch(spec, tmp_path / "out", workers=2, progress=False)
+    assert summary.complete
+    pts = sorted((r for r in runs_of(tmp_path / "out") if r["kind"] == "pareto"),
+                 key=lambda r: r["pareto_point"])
+    assert [(r["pareto_value"], r["cost_per_month"], r["verified"]) for r in pts] == [
+        (0.0, 16_000, True), (0.5, 18_000, True), (1.0, 20_000, True)]
+    report = (tmp_path / "out" / "batch_report.html").read_text(encoding="utf-8")
+    assert "price of robustness" in report
+
+
 MC_SPEC: dict[str, Any] = {
     "schema_version": 1, "name": "mc", "scenarios": ["three_zones_veto.yaml"],
     "objectives": ["cost"],

@@ -261,7 +261,7 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
         out_console.print(f"time limit reached: best common acceptability floor found {lo:.3f}"
                           f" (the best possible lies in [{lo:.3f}, {hi:.3f}])")
     out_console.print(f"total: {t['personnel']} personnel, {t['cost_per_month']:,.0f} per month,"
-                      f" {t['contributors']} contributors")
+                      f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")

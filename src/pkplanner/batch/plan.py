@@ -65,6 +65,7 @@ class Front:
     parties: list[str]
     floors: dict[str, float]
     anchors: dict[str, str]         # objective -> run_key of the anchor run
+    gamma_max: float = 0.0          # robust_budget axis: the most uncertain scores of a party
     state: str = "waiting"          # waiting | expanded | skipped
     note: str = ""
 
@@ -221,14 +222,18 @@ def _plan_front(plan: Plan, spec: BatchSpec, name: str, rel: str, file: Path, oi
     assert spec.pareto is not None
     axis = spec.pareto.axis
     anchors = {}
-    for obj in ("acceptability",) if axis == "acceptability_floor" else ("cost",
-                                                                          "acceptability"):
+    objectives = {"acceptability_floor": ("acceptability",), "robust_budget": ("cost",)}
+    for obj in objectives.get(axis, ("cost", "acceptability")):
         key = run_key(sbytes, oid, obj, g, None)
         plan.add(Run(key, "pareto_anchor", name, rel, str(file), oid, obj, dict(g), dict(g)))
         anchors[obj] = key
     sc = rs_g.scenario
+    acc = sc.acceptability
+    gamma_max = max((len(acc.contributor_spread.get(p.id, {}))
+                     + len(acc.armament_spread.get(p.id, {})) for p in sc.parties), default=0)
     return Front(axis, spec.pareto.points, name, rel, str(file), oid, dict(g), sbytes,
-                 [p.id for p in sc.parties], dict(sc.rules.acceptability_floor), anchors)
+                 [p.id for p in sc.parties], dict(sc.rules.acceptability_floor), anchors,
+                 gamma_max=float(gamma_max))
 
 
 def expand_front(front: Front, rows: dict[str, dict[str, Any]]) -> list[Run] | str:
@@ -251,6 +256,16 @@ def expand_front(front: Front, rows: dict[str, dict[str, Any]]) -> list[Run] | s
                             "pareto", front.scenario, front.scenario_path, front.file,
                             front.option, "cost", over, dict(front.grid),
                             pareto_axis=front.axis, pareto_point=i, pareto_value=theta))
+    elif front.axis == "robust_budget":
+        if front.gamma_max <= 0:
+            return "no party has an uncertain score (a range in acceptability)"
+        for i in range(n):
+            gamma = round(front.gamma_max * i / (n - 1), 4)
+            over = {**front.grid, "rules.robust_budget": gamma}
+            runs.append(Run(run_key(front.scenario_bytes, front.option, "cost", over, None),
+                            "pareto", front.scenario, front.scenario_path, front.file,
+                            front.option, "cost", over, dict(front.grid),
+                            pareto_axis=front.axis, pareto_point=i, pareto_value=gamma))
     else:
         lo = math.ceil(round(rows[front.anchors["cost"]]["cost_per_month"], 6))
         hi = max(lo, math.ceil(round(rows[front.anchors["acceptability"]]["cost_per_month"], 6)))

@@ -103,11 +103,17 @@ def _pareto(runs: pd.DataFrame, figures: dict[str, Any]) -> Section | None:
         return None
     s = Section("pareto", "Pareto fronts: cost against the smallest party acceptability")
     axis = front["pareto_axis"].iloc[0]
-    s.p("Each point is a least-cost plan with a common floor on every party's "
-        "acceptability (ε-constraint), the floor spread from 0 to the highest smallest "
-        "acceptability any plan reaches." if axis == "acceptability_floor" else
+    s.p({"acceptability_floor":
+         "Each point is a least-cost plan with a common floor on every party's "
+         "acceptability (ε-constraint), the floor spread from 0 to the highest smallest "
+         "acceptability any plan reaches.",
+         "robust_budget":
+         "Each point is a least-cost plan whose floors hold when up to Γ of each party's "
+         "uncertain scores sit at their low end (rules.robust_budget), Γ spread from 0 to "
+         "the most uncertain scores a party has: the price of robustness (the floor/budget "
+         "column is Γ)."}.get(axis,
         "Each point is the most acceptable plan within a budget, the budget spread from "
-        "the least cost to the cost of the most acceptable plan.")
+        "the least cost to the cost of the most acceptable plan."))
     fig = go.Figure()
     rows = []
     groups = list(front.groupby(["scenario", "option", "grid"], sort=True, dropna=False))

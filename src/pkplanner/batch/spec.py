@@ -136,12 +136,14 @@ class Pareto(_Strict):
     """A trade-off front between cost and acceptability, traced by the epsilon-constraint
     method: one run per point, on the model already built."""
 
-    axis: Literal["acceptability_floor", "budget_per_month"] = Field(
+    axis: Literal["acceptability_floor", "budget_per_month", "robust_budget"] = Field(
         "acceptability_floor",
         description="acceptability_floor (default): least cost at evenly spaced common floors "
                     "on every party's acceptability, from 0 to the best reachable; "
                     "budget_per_month: best acceptability at evenly spaced budgets, from the "
-                    "least cost to the cost of the most acceptable plan.")
+                    "least cost to the cost of the most acceptable plan; robust_budget: least "
+                    "cost at evenly spaced robust budgets Γ (every party), from 0 to the most "
+                    "uncertain scores any party has (the price of robustness).")
     points: Annotated[int, Field(ge=2, le=10_000)] = Field(
         description="Points on the front, ends included (2 to 10,000).")
 
