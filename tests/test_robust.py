@@ -118,3 +118,23 @@ def test_explain_names_robustness_and_the_largest_budget_with_a_plan(tmp_path: P
     assert c.alone is True
     assert c.relaxation == "lower AZ's robust_budget to 0.20"
     assert c.edit is not None and c.edit.as_dict()["value"] == {"AZ": 0.2, "AM": 1}
+
+
+def test_report_shows_the_worst_case_its_drivers_and_the_monte_carlo_view(
+        tmp_path: Path) -> None:
+    """The nominal plan (four Alphaland teams, AZ at 0.5 exactly) falls to 0.3 when
+    Alphaland's score is at its low end and sits below the floor in about half of the draws
+    (the score is uniform around the floor); the robust plan never does (its worst case is
+    0.55)."""
+    from pkplanner.report import build_report
+    nominal, robust_plan = run(robust(0), tmp_path), run(robust(1), tmp_path)
+    p = tmp_path / "robust.yaml"
+    p.write_text(yaml.safe_dump(robust(1)))
+    rs = load_resolved(p)
+    view = PlanView(rs.scenario, nominal)
+    assert view.worst_acceptability("AZ", 1) == pytest.approx(0.3)
+    assert list(view.score_losses("AZ") or {}) == ["AAA"]
+    assert 0.45 < (view.below_floor_share("AZ", 0.5) or 0) < 0.55
+    assert PlanView(rs.scenario, robust_plan).below_floor_share("AZ", 0.5) == 0.0
+    md = build_report(rs, robust_plan, []).markdown()
+    assert "| AZ (AZ) | 1 | 0.650 | 0.550 | 0.500 | +0.050 | AAA (-0.100) | 0.0% |" in md

@@ -11,6 +11,7 @@ rules instead, since there is no force to describe.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pkplanner import __version__
@@ -364,9 +365,41 @@ def _acceptability(v: View, figures: dict[str, Any]) -> Section:
     s.table(["party", "composition", "floor", "margin", "armament",
              field_title(Rules, "armament_floor"), "margin"], rows, numeric=range(1, 7))
     s.bullets(v.sc.acceptability.assumptions)
+    worst = _worst_case(v)
+    if worst:
+        s.p("Worst case of the uncertain scores (ranges in the scenario): up to the robust "
+            "budget Γ of a party's scores at their low end at once, taken where they hurt "
+            "most (Γ = 0 in the rules: the case of one score wrong is shown). Driven by: the "
+            "contributors whose low scores make that worst case, with what each takes from "
+            "the score. Below floor: how often the plan's score falls below the floor when "
+            "every uncertain score is drawn uniformly from its range (1,000 draws, seed 0).")
+        s.table(["party", "Γ", "composition", "worst case", "floor", "margin", "driven by",
+                 "below floor"], worst, numeric=[1, 2, 3, 4, 5, 7])
     figures["acceptability"] = charts.chart_acceptability(v)
     s.chart("acceptability", "Acceptability to each party, with the floors")
     return s
+
+
+def _worst_case(v: View) -> list[list[str]]:
+    """One row per party with uncertain scores in the plan: nominal and worst-case score
+    under its robust budget (Γ = 0: shown at Γ = 1, what one wrong score would do)."""
+    r, rows = v.sc.rules, []
+    for p in v.sc.parties:
+        losses = v.score_losses(p.id)
+        if losses is None:
+            continue
+        g = r.robust_budget
+        gamma = float(g if isinstance(g, int | float) else g.get(p.id, 0.0)) or 1.0
+        a = float(v.sol.get("acceptability", {}).get(p.id, 0.0))
+        worst = v.worst_acceptability(p.id, gamma) or 0.0
+        floor = r.acceptability_floor.get(p.id)
+        drivers = list(losses.items())[:max(1, math.ceil(gamma))]
+        below = v.below_floor_share(p.id, floor) if floor is not None else None
+        rows.append([f"{p.name or p.id} ({p.id})", f"{gamma:g}", fmt_acc(a), fmt_acc(worst),
+                     fmt_acc(floor), f"{worst - floor:+.3f}" if floor is not None else "-",
+                     ", ".join(f"{c} (-{x:.3f})" for c, x in drivers),
+                     fmt_pct(below) if below is not None else "-"])
+    return rows
 
 
 def _no_plan(v: View, status: str) -> Section:

@@ -10,6 +10,7 @@ reader weighs. Plain Python: no pandas, no pyomo.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,16 @@ class PlanView:
     def worst_acceptability(self, party: str, gamma: float) -> float | None:
         """The party's composition score with the Γ deviations that hurt it most taken
         (None: no uncertain score of this party touches the plan)."""
+        losses = self.score_losses(party)
+        if losses is None:
+            return None
+        nominal = float((self.sol.get("acceptability") or {}).get(party, 0.0))
+        return nominal - worst_loss(list(losses.values()), gamma)
+
+    def score_losses(self, party: str) -> dict[str, float] | None:
+        """Contributor -> what its score at the low end would take from the party's
+        composition score (spread x its share of the force outside zone overrides),
+        largest first; None when no uncertain score of the party touches the plan."""
         spread = self.sc.acceptability.contributor_spread.get(party, {})
         zone_exact = {(c, z) for z, by_p in self.sc.acceptability.zones.items()
                       for c in by_p.get(party, {})}
@@ -139,8 +150,26 @@ class PlanView:
             c = a["contributor"]
             if spread.get(c, 0.0) > 0 and (c, a["zone"]) not in zone_exact:
                 hurt[c] = hurt.get(c, 0.0) + spread[c] * int(a["personnel"]) / self.total
+        return dict(sorted(hurt.items(), key=lambda kv: (-kv[1], kv[0]))) if hurt else None
+
+    def below_floor_share(self, party: str, floor: float, draws: int = 1000,
+                          seed: int = 0) -> float | None:
+        """How often the plan's composition score falls below `floor` when every uncertain
+        score is drawn uniformly from its range (value ± spread), `draws` times from a fixed
+        seed: the Monte Carlo view of the same ranges the worst case reads."""
+        spread = self.sc.acceptability.contributor_spread.get(party, {})
+        losses = self.score_losses(party)
+        if losses is None:
+            return None
+        rng = random.Random(seed)
         nominal = float((self.sol.get("acceptability") or {}).get(party, 0.0))
-        return nominal - worst_loss(list(hurt.values()), gamma)
+        weight = {c: loss / spread[c] for c, loss in losses.items()}   # share of the force
+        below = 0
+        for _ in range(draws):
+            score = nominal + sum(w * rng.uniform(-spread[c], spread[c])
+                                  for c, w in weight.items())
+            below += score < floor - TOL
+        return below / draws
 
     def worst_armament(self, party: str, gamma: float) -> float | None:
         """The party's armament score with the Γ level deviations that hurt it most."""
