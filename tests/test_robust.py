@@ -138,3 +138,20 @@ def test_report_shows_the_worst_case_its_drivers_and_the_monte_carlo_view(
     assert PlanView(rs.scenario, robust_plan).below_floor_share("AZ", 0.5) == 0.0
     md = build_report(rs, robust_plan, []).markdown()
     assert "| AZ (AZ) | 1 | 0.650 | 0.550 | 0.500 | +0.050 | AAA (-0.100) | 0.0% |" in md
+
+
+def test_armament_worst_case_row(tmp_path: Path) -> None:
+    """AZ's score of the observer level is [0.2, 0.6] with a floor of 0.3: the robust plan
+    runs the zone at a level AZ scores exactly (0.5 by default), so its armament worst case
+    is its value, and the verifier and the report agree."""
+    from pkplanner.report import build_report
+    doc = robust(1)
+    doc["acceptability"]["armament"] = {"AZ": {"observer": [0.2, 0.6]}}
+    doc["rules"]["armament_floor"] = {"AZ": 0.3}
+    sol = run(doc, tmp_path)                        # run() verifies the worst case too
+    p = tmp_path / "arm.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    rs = load_resolved(p)
+    assert [z["armament"] for z in sol["zones"]] != ["observer"]
+    assert "| AZ (AZ), armament | 1 | 0.500 | 0.500 | 0.300 | +0.200 | - | - |" in \
+        build_report(rs, sol, []).markdown()

@@ -381,24 +381,34 @@ def _acceptability(v: View, figures: dict[str, Any]) -> Section:
 
 
 def _worst_case(v: View) -> list[list[str]]:
-    """One row per party with uncertain scores in the plan: nominal and worst-case score
-    under its robust budget (Γ = 0: shown at Γ = 1, what one wrong score would do)."""
+    """Rows per party with uncertain scores in the plan (composition, then armament):
+    nominal and worst-case score under its robust budget (Γ = 0: shown at Γ = 1, what one
+    wrong score would do)."""
     r, rows = v.sc.rules, []
     for p in v.sc.parties:
-        losses = v.score_losses(p.id)
-        if losses is None:
-            continue
         g = r.robust_budget
         gamma = float(g if isinstance(g, int | float) else g.get(p.id, 0.0)) or 1.0
-        a = float(v.sol.get("acceptability", {}).get(p.id, 0.0))
-        worst = v.worst_acceptability(p.id, gamma) or 0.0
-        floor = r.acceptability_floor.get(p.id)
-        drivers = list(losses.items())[:max(1, math.ceil(gamma))]
-        below = v.below_floor_share(p.id, floor) if floor is not None else None
-        rows.append([f"{p.name or p.id} ({p.id})", f"{gamma:g}", fmt_acc(a), fmt_acc(worst),
-                     fmt_acc(floor), f"{worst - floor:+.3f}" if floor is not None else "-",
-                     ", ".join(f"{c} (-{x:.3f})" for c, x in drivers),
-                     fmt_pct(below) if below is not None else "-"])
+        name = f"{p.name or p.id} ({p.id})"
+        losses = v.score_losses(p.id)
+        if losses is not None:
+            a = float(v.sol.get("acceptability", {}).get(p.id, 0.0))
+            worst = v.worst_acceptability(p.id, gamma) or 0.0
+            floor = r.acceptability_floor.get(p.id)
+            drivers = list(losses.items())[:max(1, math.ceil(gamma))]
+            below = v.below_floor_share(p.id, floor) if floor is not None else None
+            rows.append([name, f"{gamma:g}", fmt_acc(a), fmt_acc(worst), fmt_acc(floor),
+                         f"{worst - floor:+.3f}" if floor is not None else "-",
+                         ", ".join(f"{c} (-{x:.3f})" for c, x in drivers),
+                         fmt_pct(below) if below is not None else "-"])
+        arm = v.worst_armament(p.id, gamma)
+        if arm is not None:
+            b = float(v.sol.get("armament_acceptability", {}).get(p.id, 0.0))
+            floor = r.armament_floor.get(p.id)
+            levels = [lv for lv, s in v.sc.acceptability.armament_spread.get(p.id, {}).items()
+                      if s > 0 and any(z.get("armament") == lv for z in v.deployed)]
+            rows.append([f"{name}, armament", f"{gamma:g}", fmt_acc(b), fmt_acc(arm),
+                         fmt_acc(floor), f"{arm - floor:+.3f}" if floor is not None else "-",
+                         ", ".join(levels) or "-", "-"])
     return rows
 
 
