@@ -155,3 +155,18 @@ def test_armament_worst_case_row(tmp_path: Path) -> None:
     assert [z["armament"] for z in sol["zones"]] != ["observer"]
     assert "| AZ (AZ), armament | 1 | 0.500 | 0.500 | 0.300 | +0.200 | - | - |" in \
         build_report(rs, sol, []).markdown()
+
+
+@pytest.mark.parametrize(("gamma", "problem"), [
+    (-1, "rules.robust_budget: a number >= 0 for every party"),
+    ({"AZ": "x"}, "rules.robust_budget: a number >= 0 for every party"),
+    ([1], "rules.robust_budget: a number >= 0 for every party"),
+    (True, "rules.robust_budget: yes/no (true/false) value where a number is expected"),
+])
+def test_a_bad_robust_budget_is_one_line(tmp_path: Path, gamma: Any, problem: str) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(robust(gamma)))
+    with pytest.raises(InputError) as e:
+        load_resolved(p)
+    lines = str(e.value).splitlines()
+    assert len(lines) == 1 and problem in lines[0], lines

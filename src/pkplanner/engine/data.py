@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from pkplanner.rules.audit import gamma_of
 from pkplanner.scenario import network
 from pkplanner.scenario.schema import Rules, Scenario, Veto
 
@@ -155,10 +156,7 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
                for c, s in row.items() if s > 0 and p in parties}
     armacc_dev = {(p, lv): s for p, row in acc_cfg.armament_spread.items()
                   for lv, s in row.items() if s > 0 and p in parties and lv in levels}
-    budget = r.robust_budget
-    gamma = {p: float(budget if isinstance(budget, int | float) else budget.get(p, 0.0))
-             for p in parties}
-    gamma = {p: g for p, g in gamma.items() if g > 0}
+    gamma = {p: gamma_of(r, p) for p in parties if gamma_of(r, p) > 0}
 
     def acc_in(p: str, c: str, z: str) -> float:
         return acc_zone.get((p, c, z), acc[p, c])

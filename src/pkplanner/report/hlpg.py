@@ -30,7 +30,7 @@ from pkplanner.report.fmt import (
     plural,
 )
 from pkplanner.report.view import View, qrf_cover
-from pkplanner.rules.audit import TOL
+from pkplanner.rules.audit import TOL, gamma_of
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Contributor, Hub, Route, Rules
 
@@ -386,8 +386,7 @@ def _worst_case(v: View) -> list[list[str]]:
     wrong score would do)."""
     r, rows = v.sc.rules, []
     for p in v.sc.parties:
-        g = r.robust_budget
-        gamma = float(g if isinstance(g, int | float) else g.get(p.id, 0.0)) or 1.0
+        gamma = gamma_of(r, p.id) or 1.0
         name = f"{p.name or p.id} ({p.id})"
         losses = v.score_losses(p.id)
         if losses is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pkplanner.scenario import network
-from pkplanner.scenario.schema import Scenario
+from pkplanner.scenario.schema import Rules, Scenario
 
 TOL = 1e-6          # solution numbers are rounded floats: at a limit within TOL is at it
 
@@ -59,6 +59,13 @@ class Cover:
 
     def covered(self, limit: float) -> bool:
         return self.hours is not None and self.hours <= limit + TOL
+
+
+def gamma_of(rules: Rules, party: str) -> float:
+    """A party's robust budget Γ from rules.robust_budget (a number for every party, or a
+    map party -> number; 0 when unnamed)."""
+    g = rules.robust_budget
+    return float(g if isinstance(g, int | float) else g.get(party, 0.0))
 
 
 def worst_loss(losses: list[float], gamma: float) -> float:

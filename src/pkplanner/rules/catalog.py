@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pkplanner.rules.audit import TOL, Check, PlanView, fmt_money, fmt_pp, state
+from pkplanner.rules.audit import TOL, Check, PlanView, fmt_money, fmt_pp, gamma_of, state
 from pkplanner.scenario.schema import Rules
 
 
@@ -488,30 +488,25 @@ def _audit_qrf(v: PlanView) -> list[Check]:
                                                    v.is_binding("qrf")))]
 
 
-def _gamma(r: Rules, party: str) -> float:
-    g = r.robust_budget
-    return float(g if isinstance(g, int | float) else g.get(party, 0.0))
-
-
 def _audit_robust(v: PlanView) -> list[Check]:
     """Each party's worst case: its score with the Γ deviations that hurt it most taken."""
     r, out = v.sc.rules, []
     for party, floor in r.acceptability_floor.items():
-        worst = v.worst_acceptability(party, _gamma(r, party))
+        worst = v.worst_acceptability(party, gamma_of(r, party))
         if floor <= 0 or worst is None:
             continue
         out.append(Check(f"robust_budget.{party}",
                          f"worst-case acceptability to {v.pname(party)} with Γ = "
-                         f"{_gamma(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
+                         f"{gamma_of(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
                          f"{worst - floor:+.3f}",
                          state(worst - floor, v.is_binding("robust_acceptability", party))))
     for party, floor in r.armament_floor.items():
-        worst = v.worst_armament(party, _gamma(r, party))
+        worst = v.worst_armament(party, gamma_of(r, party))
         if floor <= 0 or worst is None:
             continue
         out.append(Check(f"robust_budget.{party}.armament",
                          f"worst-case armament acceptability to {v.pname(party)} with Γ = "
-                         f"{_gamma(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
+                         f"{gamma_of(r, party):g}", f"{worst:.3f}", f"{floor:.3f}",
                          f"{worst - floor:+.3f}",
                          state(worst - floor, v.is_binding("robust_acceptability", "armament",
                                                            party))))
@@ -663,9 +658,9 @@ ENTRIES: tuple[Entry, ...] = (
           "robust floors", ("robust_budget",),
           lambda s: [f"robust_acceptability.{p}" for p in sorted(
               set(s.rules.acceptability_floor) | set(s.rules.armament_floor))
-              if _gamma(s.rules, p) > 0 and (s.rules.acceptability_floor.get(p, 0) > 0
+              if gamma_of(s.rules, p) > 0 and (s.rules.acceptability_floor.get(p, 0) > 0
                                              or s.rules.armament_floor.get(p, 0) > 0)] or None,
-          describe=lambda r, e: f"{e}'s floors for any {_gamma(r, e):g} of its uncertain "
+          describe=lambda r, e: f"{e}'s floors for any {gamma_of(r, e):g} of its uncertain "
                                 "scores at their low end",
           whole=lambda r: "the parties' floors in the worst case (robust_budget)",
           neutral={"robust_budget": {}}, drop="entry",

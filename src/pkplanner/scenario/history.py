@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pkplanner.errors import InputError
-from pkplanner.scenario.resolve import _pydantic_problems, parse_yaml, read_yaml
+from pkplanner.scenario.resolve import parse_yaml, pydantic_problems, read_yaml
 
 HISTORY_FILE = "history.yaml"
 FIRST_YEAR, LAST_YEAR = 1945, 2026          # the UN era up to the table's last review
@@ -253,4 +253,4 @@ def load_history(path: str | Path | None = None) -> HistoryTable:
     try:
         return HistoryTable.model_validate(data)
     except ValidationError as e:
-        raise InputError(_pydantic_problems(e, data, label)) from None
+        raise InputError(pydantic_problems(e, data, label)) from None

@@ -382,7 +382,7 @@ def _pretty_loc(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(out)
 
 
-def _pydantic_problems(e: ValidationError, data: dict[str, Any], label: str) -> list[Problem]:
+def pydantic_problems(e: ValidationError, data: dict[str, Any], label: str) -> list[Problem]:
     problems = []
     for err in e.errors():
         loc = tuple(p for p in err["loc"] if p not in ("function-after",))
@@ -610,7 +610,7 @@ def validate_document(data: dict[str, Any], label: str) -> Scenario:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
-        raise InputError(_pydantic_problems(e, data, label)) from None
+        raise InputError(pydantic_problems(e, data, label)) from None
     problems = check_references(sc, label)
     if problems:
         raise InputError(problems)

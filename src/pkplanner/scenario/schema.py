@@ -23,6 +23,7 @@ from typing import (
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
@@ -541,6 +542,19 @@ class _Text(TypedDict):
     description: str
 
 
+def _robust_budget(v: Any) -> Any:
+    """One message for the one mistake, instead of one per branch of the union."""
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x < float("inf")
+    if number(v) or (isinstance(v, dict) and all(number(x) for x in v.values())):
+        return v
+    raise ValueError(f"a number >= 0 for every party, or party -> number >= 0; not {v!r}")
+
+
+# Γ for every party, or per party (rules.robust_budget)
+RobustBudget = Annotated[NonNeg | dict[PartyId, NonNeg], BeforeValidator(_robust_budget)]
+
+
 def _rule(key: str) -> _Text:
     title, meaning, default = _RULE_TEXT[key]
     return {"title": title, "description": f"{meaning}. Default: {default}."}
@@ -580,7 +594,7 @@ class Rules(Strict):
     qrf_unit_types: list[Slug] = Field(default_factory=list,
                                        **_rule("qrf_unit_types"))
     qrf_mandates: list[Slug] = Field(default_factory=list, **_rule("qrf_mandates"))
-    robust_budget: NonNeg | dict[PartyId, NonNeg] = Field(0.0, **_rule("robust_budget"))
+    robust_budget: RobustBudget = Field(0.0, **_rule("robust_budget"))
     soft_requirements: bool = Field(False, **_rule("soft_requirements"))
 
 
