@@ -316,7 +316,8 @@ def run_solve(text: str, label: str, option: str | None, objective: str | None,
     t0 = time.perf_counter()
     rs = resolve(load_text(text, label), option)
     end = time.monotonic() + time_limit if time_limit else None    # the explanation too
-    done = solve_checked(rs, objective, settings(time_limit, gap), deadline=end)
+    done = solve_checked(rs, objective, settings(time_limit, gap), deadline=end,
+                         with_companion=True)
     solution = json.loads(json.dumps(done.doc))                     # plain JSON types
     return rs, solution, done.verdict or [], time.perf_counter() - t0
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from pkplanner.pipeline import busy
 from pkplanner.report import build_comparison, build_report, solution_frames
+from pkplanner.report.document import Report
 from pkplanner.rules.catalog import entry_of
 from pkplanner.rules.edits import RuleEdit, VetoDrop
 from pkplanner.solution import metrics
@@ -24,12 +25,19 @@ from . import pkapp_state as state
 HIGHLIGHT = "background-color: #fde68a"
 MIME = {"yaml": "application/x-yaml", "json": "application/json", "html": "text/html",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-def figures(v: core.Variant) -> dict[str, Any]:
-    key = f"figures_{v.number}"
+def report(v: core.Variant) -> Report:
+    """The package's report of a variant, built once per session and variant (its charts
+    and sections are what the page shows)."""
+    key = f"report_{v.number}"
     s = state.ss()
     if key not in s:
-        s[key] = build_report(v.rs, v.solution, v.verdict).figures
-    return dict(s[key])
+        s[key] = build_report(v.rs, v.solution, v.verdict)
+    out: Report = s[key]
+    return out
+
+
+def figures(v: core.Variant) -> dict[str, Any]:
+    return dict(report(v).figures)
 
 
 def _meaning(rule: str) -> str:
@@ -155,6 +163,7 @@ def _plan(v: core.Variant) -> None:
         st.dataframe(af[["party", "composition", "composition_floor", "margin", "armament",
                          "armament_floor", "armament margin", "name"]], hide_index=True,
                      width="stretch", key=f"acc_table_{v.number}", column_config=num)
+    _robustness(v)
     st.subheader("Binding rules")
     binding = [b for b in sol.get("binding") or [] if not b.startswith("capacity.")]
     used_up = len(sol.get("binding") or []) - len(binding)
@@ -167,6 +176,24 @@ def _plan(v: core.Variant) -> None:
     st.dataframe(frames["allocation"], hide_index=True, width="stretch", height=300,
                  key=f"alloc_{v.number}")
     _sensitivity(v)
+
+
+def _robustness(v: core.Variant) -> None:
+    """The nominal and robust plans side by side, as the report lays them out (only when
+    the scenario has uncertain scores: the solve then made the companion plan)."""
+    section = next((x for x in report(v).sections if x.id == "robustness"), None)
+    if section is None:
+        return
+    st.subheader(section.title)
+    with st.container(key=f"robustness_{v.number}"):
+        for block in section.blocks:
+            if block.kind == "p":
+                st.caption(core.md(block.text))
+            elif block.kind == "table" and block.table is not None:
+                t = block.table
+                st.dataframe(pd.DataFrame(t.rows, columns=["figure", *t.columns[1:]]),
+                             hide_index=True, width="stretch",
+                             key=f"robustness_table_{v.number}")
 
 
 def _sensitivity(v: core.Variant) -> None:
@@ -189,7 +216,7 @@ def _sensitivity(v: core.Variant) -> None:
                 bar.empty()
             v.solution["sensitivity"] = recs
             v.files = core.write_files(s["folder"], v)
-            s.pop(f"figures_{v.number}", None)
+            s.pop(f"report_{v.number}", None)
             st.rerun()
         return
     if not records:
@@ -381,6 +408,6 @@ def _comparison_html(rep: Any, path: Any) -> bytes:
 def _clear() -> None:
     s = state.ss()
     for v in s["variants"]:
-        s.pop(f"figures_{v.number}", None)
+        s.pop(f"report_{v.number}", None)
     s["variants"] = []
     s["compare_pick"] = []

@@ -17,7 +17,8 @@ commands at a time: every solve is single-threaded and pinned, so the outputs ar
 Normalised, because they vary from run to run (found by generating twice and diffing):
   - solution.json `solver.seconds`, `solver.solve_seconds`, `solver.build_seconds`: wall
     clock of the whole solve, of HiGHS and of the model build; `explanation.seconds` (an
-    infeasible case's explanation; no shipped option is infeasible today). Each becomes the
+    infeasible case's explanation; no shipped option is infeasible today);
+    `companion.seconds` (the plan under the other robust budget). Each becomes the
     string "<seconds>", so the key stays and a dropped key still shows in the diff.
   - report.md, Provenance table: the `solve seconds` row (it prints `solver.seconds`).
   - comparison.md: the seconds in the `gap / seconds` row (the gap is kept).
@@ -71,7 +72,8 @@ BATCH_SPEC = "batch_sweep.yaml"
 BATCH_PINNED = {"gap": 0, "time_limit": 120}
 BATCH_WORKERS = "1"
 TIMED_FIELDS = (("solver", "seconds"), ("solver", "solve_seconds"),
-                ("solver", "build_seconds"), ("explanation", "seconds"))
+                ("solver", "build_seconds"), ("explanation", "seconds"),
+                ("companion", "seconds"))
 TIMED_COLUMNS = ("seconds",)
 OK_CODES = (0, 3, 4)        # solved, infeasible, no plan in time: outputs written either way
 

@@ -140,21 +140,120 @@ def test_report_shows_the_worst_case_its_drivers_and_the_monte_carlo_view(
     assert "| AZ (AZ) | 1 | 0.650 | 0.550 | 0.500 | +0.050 | AAA (-0.100) | 0.0% |" in md
 
 
-def test_armament_worst_case_row(tmp_path: Path) -> None:
-    """AZ's score of the observer level is [0.2, 0.6] with a floor of 0.3: the robust plan
-    runs the zone at a level AZ scores exactly (0.5 by default), so its armament worst case
-    is its value, and the verifier and the report agree."""
+def test_armament_worst_case_and_monte_carlo(tmp_path: Path) -> None:
+    """AZ's score of the observer level is [0.2, 0.6] (value 0.4) with a floor of 0.3. The
+    nominal plan runs the zone at observer (AZ scores light 0.1): its worst case is 0.2, and
+    a uniform draw of the score falls below 0.3 a quarter of the time. The robust plan runs
+    the zone at a level AZ scores exactly (armed, 0.5 by default), so no uncertain level
+    touches it and the report has no armament row for it; the verifier checks both (run()
+    verifies)."""
     from pkplanner.report import build_report
     doc = robust(1)
-    doc["acceptability"]["armament"] = {"AZ": {"observer": [0.2, 0.6]}}
+    doc["acceptability"]["armament"] = {"AZ": {"observer": [0.2, 0.6], "light": 0.1}}
     doc["rules"]["armament_floor"] = {"AZ": 0.3}
-    sol = run(doc, tmp_path)                        # run() verifies the worst case too
+    robust_plan = run(doc, tmp_path)
+    nominal_doc = copy.deepcopy(doc)
+    nominal_doc["rules"]["robust_budget"] = 0
+    nominal = run(nominal_doc, tmp_path)
     p = tmp_path / "arm.yaml"
     p.write_text(yaml.safe_dump(doc))
     rs = load_resolved(p)
-    assert [z["armament"] for z in sol["zones"]] != ["observer"]
-    assert "| AZ (AZ), armament | 1 | 0.500 | 0.500 | 0.300 | +0.200 | - | - |" in \
-        build_report(rs, sol, []).markdown()
+    assert [z["armament"] for z in nominal["zones"]] == ["observer"]
+    assert [z["armament"] for z in robust_plan["zones"]] != ["observer"]
+    view = PlanView(rs.scenario, nominal)
+    assert view.armament_losses("AZ") == {"observer": pytest.approx(0.2)}
+    assert view.worst_armament("AZ", 1) == pytest.approx(0.2)
+    assert 0.2 < (view.below_floor_share("AZ", 0.3, armament=True) or 0) < 0.3
+    assert PlanView(rs.scenario, robust_plan).worst_armament("AZ", 1) is None
+    assert "AZ (AZ), armament" not in build_report(rs, robust_plan, []).markdown()
+    md = build_report(rs, nominal, []).markdown()
+    assert "| AZ (AZ), armament | 1 | 0.400 | 0.200 | 0.300 | -0.100 | observer (-0.200) |" \
+        in md
+
+
+# --------------------------------------------------------------------------- the companion
+
+
+def checked(doc: dict[str, Any], tmp_path: Path, **kw: Any) -> Any:
+    from pkplanner.engine.highs import SolverSettings
+    from pkplanner.pipeline import solve_checked
+    p = tmp_path / f"{doc['name']}.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    return solve_checked(load_resolved(p), None, SolverSettings(gap=0), with_companion=True,
+                         **kw)
+
+
+def test_the_nominal_plan_gets_a_robust_companion_at_gamma_one(tmp_path: Path) -> None:
+    """Γ = 0 in the rules: the companion is the robust plan at Γ = 1 for the parties with
+    uncertain scores (AZ; AM has none), 20,000 against the nominal 16,000, checked by the
+    verifier, and the report prices it (4,000 per month, +25%)."""
+    from pkplanner.report import build_report
+    from pkplanner.solution.schema import SolutionFile
+    done = checked(robust(0), tmp_path)
+    comp = done.doc["companion"]
+    assert (comp["role"], comp["robust_budget"], comp["status"]) == (
+        "robust", {"AZ": 1.0, "AM": 0.0}, "optimal")
+    assert done.doc["objective"]["value"] == pytest.approx(16_000)
+    assert comp["objective"]["value"] == pytest.approx(20_000)
+    assert {(a["contributor"], a["units"]) for a in comp["allocations"]} == {("AAA", 2),
+                                                                            ("BBB", 2)}
+    assert done.verdict == []
+    SolutionFile.model_validate(done.doc)
+    md = build_report(done.rs, done.doc, done.verdict).markdown()
+    assert "## Nominal and robust plans side by side" in md
+    assert "| cost per month | 16,000 | 20,000 |" in md
+    assert "| AZ composition: worst case at Γ = 1 | 0.300 | 0.550 |" in md
+    assert "| AZ composition: below floor 0.5 | " in md and " | 0.0% |" in md
+    assert "The price of robustness: 4,000 per month (+25.0%)" in md
+
+
+def test_the_robust_plan_gets_a_nominal_companion(tmp_path: Path) -> None:
+    done = checked(robust(1), tmp_path)
+    comp = done.doc["companion"]
+    assert (comp["role"], comp["robust_budget"]) == ("nominal", {"AZ": 0.0, "AM": 0.0})
+    assert comp["objective"]["value"] == pytest.approx(16_000)
+    assert done.doc["objective"]["value"] == pytest.approx(20_000)
+    assert done.verdict == []
+
+
+def test_no_range_no_companion(tmp_path: Path) -> None:
+    assert "companion" not in checked(tiny(), tmp_path).doc
+
+
+def test_a_companion_past_the_deadline_is_recorded_not_run(tmp_path: Path) -> None:
+    import time
+
+    from pkplanner.report import build_report
+    done = checked(robust(0), tmp_path, deadline=time.monotonic() - 1)
+    comp = done.doc["companion"]
+    assert comp["status"] == "not run" and "time limit" in comp["note"]
+    assert done.verdict == []
+    md = build_report(done.rs, done.doc, []).markdown()
+    assert "| cost per month | 16,000 | - |" in md
+    assert "The robust plan: not run (the time limit was reached" in md
+
+
+def test_the_verifier_checks_the_companion(tmp_path: Path) -> None:
+    """A companion is a plan of its own: a team taken away breaks its requirement, the
+    nominal allocation passed off as the robust one breaks the worst case, and a budget on
+    the wrong side of the rules' is named."""
+    done = checked(robust(0), tmp_path)
+    rs, doc = done.rs, done.doc
+
+    def found(comp: dict[str, Any]) -> list[str]:
+        return [str(v) for v in verify(rs, {**doc, "companion": comp})]
+
+    short = copy.deepcopy(doc["companion"])
+    short["allocations"] = [a for a in short["allocations"] if a["contributor"] == "AAA"]
+    assert any(v.startswith("requirement: companion (robust): ") for v in found(short))
+    swapped = copy.deepcopy(doc["companion"])
+    for k in ("allocations", "zones", "contributors", "acceptability", "totals", "objective"):
+        swapped[k] = copy.deepcopy(doc[k])
+    assert "robust_acceptability: companion (robust): AZ: worst case 0.3000 < floor 0.5000 " \
+           "with robust_budget 1" in found(swapped)
+    wrong = {**doc["companion"], "robust_budget": {"AZ": 0.0, "AM": 0.0}}
+    assert found(wrong)[0] == ("companion: a robust companion (some Γ > 0) stands beside a "
+                               "plan made with robust_budget 0")
 
 
 @pytest.mark.parametrize(("gamma", "problem"), [

@@ -148,7 +148,8 @@ def solve_cmd(
         check_writable(folder)
     with working(f"solving {rs.scenario.name} option {rs.option.id}", end):
         done = solve_checked(rs, objective, settings(left(end), gap, threads, racers, seed),
-                             threads=threads, deadline=end, with_sensitivity=with_sensitivity)
+                             threads=threads, deadline=end, with_sensitivity=with_sensitivity,
+                             with_companion=True)
     outcome, doc, verdict = done.outcome, done.doc, done.verdict or []
     write_solution(folder / "solution.json", doc)
     write_report(folder, rs, doc, verdict)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pkplanner.engine import highs as hs
+from pkplanner.engine.companion import solve_companion
 from pkplanner.engine.sensitivity import sensitivity
 from pkplanner.engine.solve import Outcome, Reusable, document, solve
 from pkplanner.scenario.resolve import ResolvedScenario
@@ -40,10 +41,12 @@ def solve_checked(rs: ResolvedScenario, objective: str | None = None,
                   settings: hs.SolverSettings | None = None, *, threads: int = 1,
                   deadline: float | None = None, explain: bool = True,
                   with_sensitivity: bool = False, reuse: Reusable | None = None,
-                  check: bool = True) -> Checked:
+                  check: bool = True, with_companion: bool = False) -> Checked:
     """Solve `rs` (on `reuse`'s kept model when given), build its solution document, add
-    the sensitivity records when asked, and verify the plan unless `check` is False.
-    `deadline` (time.monotonic()) bounds the explanation and the sensitivity re-solves."""
+    the sensitivity records when asked, and the companion plan under the other robust budget
+    (`with_companion`, when some score is a range), and verify the plan and its companion
+    unless `check` is False. `deadline` (time.monotonic()) bounds the explanation, the
+    sensitivity re-solves and the companion solve."""
     settings = settings or hs.SolverSettings()
     with hs.SOLVER_LOCK:
         if reuse is not None:
@@ -54,6 +57,10 @@ def solve_checked(rs: ResolvedScenario, objective: str | None = None,
         if with_sensitivity and outcome.plan is not None:
             doc["sensitivity"] = sensitivity(rs, doc, outcome.objective, settings,
                                              deadline=deadline)
+        if with_companion:
+            companion = solve_companion(rs, objective, settings, threads, deadline)
+            if companion is not None:
+                doc["companion"] = companion
     verdict = [str(v) for v in verify(rs, doc)] if check else None
     return Checked(rs, outcome, doc, verdict, mode)
 

@@ -30,9 +30,10 @@ from pkplanner.report.fmt import (
     plural,
 )
 from pkplanner.report.view import View, qrf_cover
-from pkplanner.rules.audit import TOL, gamma_of
+from pkplanner.rules.audit import TOL, PlanView, gamma_of, worst_loss
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Contributor, Hub, Route, Rules
+from pkplanner.solution import metrics
 
 HLPG_HEADINGS = (
     "Size and characteristics of the force",
@@ -99,6 +100,8 @@ def build_report(rs: ResolvedScenario, solution: dict[str, Any],
     else:
         sections.append(_no_plan(v, status))
         summary = [f"no plan ({status})"]
+    if isinstance(solution.get("companion"), dict):
+        sections.append(_robustness(v, solution["companion"]))
     sections.append(_sensitivity(solution))
     sections.append(_verdict(verdict))
     sections.append(_provenance(v))
@@ -370,10 +373,11 @@ def _acceptability(v: View, figures: dict[str, Any]) -> Section:
         s.p("Worst case of the uncertain scores (ranges in the scenario): up to the robust "
             "budget Γ of a party's scores at their low end at once, taken where they hurt "
             "most (Γ = 0 in the rules: the case of one score wrong is shown). Driven by: the "
-            "contributors whose low scores make that worst case, with what each takes from "
-            "the score. Below floor: how often the plan's score falls below the floor when "
-            "every uncertain score is drawn uniformly from its range (1,000 draws, seed 0).")
-        s.table(["party", "Γ", "composition", "worst case", "floor", "margin", "driven by",
+            "contributors (armament rows: the levels) whose low scores make that worst case, "
+            "with what each takes from the score. Below floor: how often the plan's score "
+            "falls below the floor when every uncertain score is drawn uniformly from its "
+            "range (1,000 draws, seed 0).")
+        s.table(["party", "Γ", "score", "worst case", "floor", "margin", "driven by",
                  "below floor"], worst, numeric=[1, 2, 3, 4, 5, 7])
     figures["acceptability"] = charts.chart_acceptability(v)
     s.chart("acceptability", "Acceptability to each party, with the floors")
@@ -387,28 +391,100 @@ def _worst_case(v: View) -> list[list[str]]:
     r, rows = v.sc.rules, []
     for p in v.sc.parties:
         gamma = gamma_of(r, p.id) or 1.0
-        name = f"{p.name or p.id} ({p.id})"
-        losses = v.score_losses(p.id)
-        if losses is not None:
-            a = float(v.sol.get("acceptability", {}).get(p.id, 0.0))
-            worst = v.worst_acceptability(p.id, gamma) or 0.0
-            floor = r.acceptability_floor.get(p.id)
-            drivers = list(losses.items())[:max(1, math.ceil(gamma))]
-            below = v.below_floor_share(p.id, floor) if floor is not None else None
-            rows.append([name, f"{gamma:g}", fmt_acc(a), fmt_acc(worst), fmt_acc(floor),
+        for armament in (False, True):
+            losses = v.armament_losses(p.id) if armament else v.score_losses(p.id)
+            if losses is None:
+                continue
+            key = "armament_acceptability" if armament else "acceptability"
+            nominal = float(v.sol.get(key, {}).get(p.id, 0.0))
+            worst = nominal - worst_loss(list(losses.values()), gamma)
+            floor = (r.armament_floor if armament else r.acceptability_floor).get(p.id)
+            below = (v.below_floor_share(p.id, floor, armament=armament)
+                     if floor is not None else None)
+            rows.append([f"{p.name or p.id} ({p.id})" + (", armament" if armament else ""),
+                         f"{gamma:g}", fmt_acc(nominal), fmt_acc(worst), fmt_acc(floor),
                          f"{worst - floor:+.3f}" if floor is not None else "-",
-                         ", ".join(f"{c} (-{x:.3f})" for c, x in drivers),
+                         ", ".join(f"{s} (-{x:.3f})" for s, x in
+                                   list(losses.items())[:max(1, math.ceil(gamma))]),
                          fmt_pct(below) if below is not None else "-"])
-        arm = v.worst_armament(p.id, gamma)
-        if arm is not None:
-            b = float(v.sol.get("armament_acceptability", {}).get(p.id, 0.0))
-            floor = r.armament_floor.get(p.id)
-            levels = [lv for lv, s in v.sc.acceptability.armament_spread.get(p.id, {}).items()
-                      if s > 0 and any(z.get("armament") == lv for z in v.deployed)]
-            rows.append([f"{name}, armament", f"{gamma:g}", fmt_acc(b), fmt_acc(arm),
-                         fmt_acc(floor), f"{arm - floor:+.3f}" if floor is not None else "-",
-                         ", ".join(levels) or "-", "-"])
     return rows
+
+
+def _robustness(v: View, comp: dict[str, Any]) -> Section:
+    """The nominal plan (Γ = 0) and the robust plan side by side: what protection against
+    wrong scores costs, and what each plan's worst case and Monte Carlo risk are under the
+    robust plan's budget."""
+    s = Section("robustness", "Nominal and robust plans side by side")
+    r = v.sc.rules
+    this = {p.id: gamma_of(r, p.id) for p in v.sc.parties}
+    other = {str(k): float(x) for k, x in (comp.get("robust_budget") or {}).items()}
+    role = comp.get("role")
+    nominal, robust = (comp, v.sol) if role == "nominal" else (v.sol, comp)
+    budget = this if role == "nominal" else other
+    views = [PlanView(v.sc, nominal), PlanView(v.sc, robust)]
+    plans = [nominal, robust]
+    shown = ", ".join(f"{p} {g:g}" for p, g in budget.items() if g > 0) or "0"
+    s.p("Every score written as a range in the scenario is uncertain. The nominal plan takes "
+        "each at its value (robust_budget Γ = 0); the robust plan stays above the floors "
+        f"with up to Γ of a party's scores at their low end at once (Γ: {shown}). "
+        + ("This report's plan is the robust one; the nominal plan was solved beside it with "
+           "the same objective and settings." if role == "nominal" else
+           "This report's plan is the nominal one (the rules set no robust budget); the "
+           "robust plan at Γ = 1 for every party with an uncertain score was solved beside "
+           "it with the same objective and settings.")
+        + " Worst case: the score with the robust plan's Γ deviations taken where they hurt "
+        "each plan most. Below floor: the share of 1,000 uniform draws of the ranges (seed "
+        "0) in which the plan's score falls below the floor.")
+
+    def figure(fn: Any) -> list[str]:
+        return [str(fn(doc)) if metrics.has_plan(doc) else "-" for doc in plans]
+
+    def largest(doc: dict[str, Any]) -> str:
+        top = metrics.largest_share(doc)
+        return "-" if top is None else f"{top[0]} {top[1]:.1%}"
+
+    rows = [["status", *[str(doc.get("status", "-")) for doc in plans]],
+            ["personnel", *figure(lambda d: fmt_int(metrics.personnel(d)))],
+            ["cost per month", *figure(lambda d: fmt_money(metrics.cost_per_month(d)))],
+            ["contributors", *figure(metrics.n_contributors)],
+            ["largest share", *figure(largest)]]
+    for p in v.sc.parties:
+        g = budget.get(p.id, 0.0)
+        if g <= 0:
+            continue
+        for armament in (False, True):
+            key, floors, what = (("armament_acceptability", r.armament_floor, "armament")
+                                 if armament else
+                                 ("acceptability", r.acceptability_floor, "composition"))
+            losses = [pv.armament_losses(p.id) if armament else pv.score_losses(p.id)
+                      for pv in views]
+            if all(x is None for x in losses):
+                continue
+            floor = floors.get(p.id)
+            label = f"{p.id} {what}"
+            rows.append([f"{label}: score", *figure(lambda d, k=key, q=p.id: fmt_acc(
+                float((d.get(k) or {}).get(q, 0.0))))])
+            rows.append([f"{label}: worst case at Γ = {g:g}", *[
+                fmt_acc(float((doc.get(key) or {}).get(p.id, 0.0))
+                        - worst_loss(list((ls or {}).values()), g))
+                if metrics.has_plan(doc) else "-" for doc, ls in zip(plans, losses, strict=True)]])
+            if floor is not None:
+                rows.append([f"{label}: below floor {floor:g}", *[
+                    fmt_pct(pv.below_floor_share(p.id, floor, armament=armament) or 0.0)
+                    if metrics.has_plan(doc) else "-"
+                    for doc, pv in zip(plans, views, strict=True)]])
+    s.table(["", "nominal plan (Γ = 0)", "robust plan"], rows, numeric=[1, 2])
+    costs = [metrics.cost_per_month(doc) for doc in plans]
+    if costs[0] is not None and costs[1] is not None and costs[0] > 0:
+        s.p(f"The price of robustness: {fmt_money(costs[1] - costs[0])} per month "
+            f"({(costs[1] - costs[0]) / costs[0]:+.1%}) for the robust plan over the "
+            "nominal one.")
+    if comp.get("note"):
+        s.p(f"The {role} plan: {comp.get('status')} ({comp['note']}).")
+    if robust.get("status") == "infeasible":
+        s.p("No robust plan exists at this Γ: `pkplanner explain` with rules.robust_budget "
+            "set names the largest Γ that still has a plan.")
+    return s
 
 
 def _no_plan(v: View, status: str) -> Section:

@@ -159,38 +159,56 @@ class PlanView:
                 hurt[c] = hurt.get(c, 0.0) + spread[c] * int(a["personnel"]) / self.total
         return dict(sorted(hurt.items(), key=lambda kv: (-kv[1], kv[0]))) if hurt else None
 
-    def below_floor_share(self, party: str, floor: float, draws: int = 1000,
-                          seed: int = 0) -> float | None:
-        """How often the plan's composition score falls below `floor` when every uncertain
-        score is drawn uniformly from its range (value ± spread), `draws` times from a fixed
-        seed: the Monte Carlo view of the same ranges the worst case reads."""
-        spread = self.sc.acceptability.contributor_spread.get(party, {})
-        losses = self.score_losses(party)
+    def below_floor_share(self, party: str, floor: float, armament: bool = False,
+                          draws: int = 1000, seed: int = 0) -> float | None:
+        """How often the plan's composition score (armament score with `armament`) falls
+        below `floor` when every uncertain score is drawn uniformly from its range (value ±
+        spread), `draws` times from a fixed seed: the Monte Carlo view of the same ranges
+        the worst case reads. A level's score is one judgement, drawn once for all the
+        zones run at that level."""
+        if armament:
+            spread = self.sc.acceptability.armament_spread.get(party, {})
+            losses = self.armament_losses(party)
+            key = "armament_acceptability"
+        else:
+            spread = self.sc.acceptability.contributor_spread.get(party, {})
+            losses = self.score_losses(party)
+            key = "acceptability"
         if losses is None:
             return None
         rng = random.Random(seed)
-        nominal = float((self.sol.get("acceptability") or {}).get(party, 0.0))
-        weight = {c: loss / spread[c] for c, loss in losses.items()}   # share of the force
+        nominal = float((self.sol.get(key) or {}).get(party, 0.0))
+        weight = {s: loss / spread[s] for s, loss in losses.items()}   # share of the whole
         below = 0
         for _ in range(draws):
-            score = nominal + sum(w * rng.uniform(-spread[c], spread[c])
-                                  for c, w in weight.items())
+            score = nominal + sum(w * rng.uniform(-spread[s], spread[s])
+                                  for s, w in weight.items())
             below += score < floor - TOL
         return below / draws
 
-    def worst_armament(self, party: str, gamma: float) -> float | None:
-        """The party's armament score with the Γ level deviations that hurt it most."""
+    def armament_losses(self, party: str) -> dict[str, float] | None:
+        """Armament level -> what its score at the low end would take from the party's
+        armament score (spread x the zone weight run at that level), largest first; None
+        when no uncertain level score of the party touches the plan."""
         spread = self.sc.acceptability.armament_spread.get(party, {})
         total_w = sum(self.zone[z["zone"]].weight for z in self.deployed if z["zone"] in self.zone)
         if not spread or not total_w:
             return None
         hurt: dict[str, float] = {}
         for z in self.deployed:
-            lv = z.get("armament")
-            if lv in spread and z["zone"] in self.zone:
+            lv = str(z.get("armament"))
+            if spread.get(lv, 0.0) > 0 and z["zone"] in self.zone:
                 hurt[lv] = hurt.get(lv, 0.0) + spread[lv] * self.zone[z["zone"]].weight / total_w
+        return dict(sorted(hurt.items(), key=lambda kv: (-kv[1], kv[0]))) if hurt else None
+
+    def worst_armament(self, party: str, gamma: float) -> float | None:
+        """The party's armament score with the Γ level deviations that hurt it most (None:
+        no uncertain level score of this party touches the plan)."""
+        losses = self.armament_losses(party)
+        if losses is None:
+            return None
         nominal = float((self.sol.get("armament_acceptability") or {}).get(party, 0.0))
-        return nominal - worst_loss(list(hurt.values()), gamma)
+        return nominal - worst_loss(list(losses.values()), gamma)
 
     def qrf_cover(self) -> list[Cover]:
         """Nearest quick-reaction element (qrf_unit_types, stationed in a zone) of each

@@ -232,6 +232,35 @@ class ExplanationInfo(_Closed):
     seconds: float = Field(description="Wall-clock seconds the explanation took.")
 
 
+class CompanionPlan(_Closed):
+    """The plan under the other robust budget (only when the scenario has uncertain scores):
+    the nominal plan beside a robust one, or the robust plan at Γ = 1 beside a nominal one,
+    so the price of robustness can be read off one file."""
+
+    role: Literal["nominal", "robust"] = Field(
+        description="`nominal`: the rules ask for robustness and this is the plan at Γ = 0; "
+                    "`robust`: the rules do not, and this is the plan at Γ = 1 for every "
+                    "party with an uncertain score.")
+    robust_budget: dict[str, float] = Field(description="Party -> the Γ it was solved with.")
+    status: Literal["optimal", "feasible", "infeasible", "no_solution", "error", "not run"] = (
+        Field(description="Status of the companion solve; `not run` when the time limit "
+                          "left no room for it."))
+    note: str | None = Field(None, description="Why the companion is missing or incomplete.")
+    seconds: float | None = Field(None, description="Wall-clock seconds of its solve.")
+    mip_gap: float | None = Field(None, description="As the top-level key, for this plan.")
+    objective: ObjectiveResult | None = Field(None, description="As the top-level key.")
+    zones: list[ZoneResult] = Field(default_factory=list, description="As the top-level key.")
+    allocations: list[Allocation] = Field(default_factory=list,
+                                          description="As the top-level key.")
+    contributors: list[ContributorResult] = Field(default_factory=list,
+                                                  description="As the top-level key.")
+    acceptability: dict[str, Share] = Field(default_factory=dict,
+                                            description="As the top-level key.")
+    armament_acceptability: dict[str, Share] = Field(default_factory=dict,
+                                                     description="As the top-level key.")
+    totals: Totals | None = Field(None, description="As the top-level key.")
+
+
 class SolutionFile(_Open):
     """A `solution.json` as `pkplanner solve` writes it (`schema_version: 1`): the plan, the
     rules it was made under, and enough provenance to re-check it with `pkplanner verify`.
@@ -282,3 +311,7 @@ class SolutionFile(_Open):
         default_factory=list,
         description="Only with `solve --sensitivity`: one record per binding rule relaxed "
                     "one step.")
+    companion: CompanionPlan | None = Field(
+        None, description="Only from `solve` (and the app) when some acceptability score is "
+                          "a range: the plan under the other robust budget, for the price "
+                          "of robustness.")

@@ -758,7 +758,54 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     chk.size_budget()
     chk.qrf()
     chk.totals()
-    return chk.out
+    return chk.out + _companion(sc, solution)
+
+
+# the companion's figures, read as a solution of its own (docs/solution-file.md, companion)
+COMPANION_KEYS = ("status", "mip_gap", "objective", "zones", "allocations", "contributors",
+                  "acceptability", "armament_acceptability", "totals")
+
+
+def _companion(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
+    """The companion plan (the plan under the other robust budget) checked as a solution
+    of the same scenario with its own `robust_budget`: every family, its totals, and that
+    its budget is the other side of the rules' (Γ = 0 beside a robust plan, Γ > 0 beside a
+    nominal one)."""
+    comp = solution.get("companion")
+    if comp is None:
+        return []
+    if not isinstance(comp, dict):
+        return [Violation("companion", "'companion' is not a mapping")]
+    role, budget = comp.get("role"), comp.get("robust_budget")
+    parties = {p.id for p in sc.parties}
+    if not isinstance(budget, dict) or set(budget) != parties or not all(
+            (x := _num(v)) is not None and x >= 0 for v in budget.values()):
+        return [Violation("companion", f"robust_budget {budget!r} is not a Γ >= 0 for each "
+                          f"of {', '.join(sorted(parties))}")]
+    g = sc.rules.robust_budget
+    rules_robust = (g > 0) if isinstance(g, int | float) else any(v > 0 for v in g.values())
+    out: list[Violation] = []
+    if role == "nominal" and (not rules_robust or any(float(v) > 0 for v in budget.values())):
+        out.append(Violation("companion", "a nominal companion (all Γ = 0) stands beside a "
+                             "plan made with a positive robust_budget"))
+    elif role == "robust" and (rules_robust or not any(float(v) > 0 for v in budget.values())):
+        out.append(Violation("companion", "a robust companion (some Γ > 0) stands beside a "
+                             "plan made with robust_budget 0"))
+    elif role not in ("nominal", "robust"):
+        out.append(Violation("companion", f"unknown role {role!r}"))
+    if comp.get("status") not in FEASIBLE:
+        if comp.get("allocations"):
+            out.append(Violation("companion", f"status {comp.get('status')} but allocations "
+                                 "are listed"))
+        return out
+    rules = sc.rules.model_copy(update={"robust_budget": {p: float(v)
+                                                         for p, v in budget.items()}})
+    other = sc.model_copy(update={"rules": rules})
+    plan = {k: v for k, v in solution.items()
+            if k not in ("companion", "sensitivity", "iterations", *COMPANION_KEYS)}
+    plan.update({k: comp.get(k) for k in COMPANION_KEYS})
+    return out + [Violation(v.family, f"companion ({role}): {v.detail}")
+                  for v in verify(other, plan)]
 
 
 # --------------------------------------------------------------------------- files
