@@ -271,6 +271,26 @@ def test_solve_all_options_and_compare() -> None:
     assert heads in tables_shown, "the comparison table has one column per case"
 
 
+def test_uncertain_scores_show_the_nominal_and_robust_plans_side_by_side() -> None:
+    """The robust-consent example (AAA's score for AZ a range, Γ = 1): the solve adds the
+    nominal plan at Γ = 0 (16,000 against 20,000), verified with it, and the results show
+    both with the price of robustness."""
+    at = pick(start(), "examples/robust_consent.yaml")
+    solve(at)
+    v = latest(at)
+    comp = v.solution["companion"]
+    assert (comp["role"], comp["status"], v.verdict) == ("nominal", "optimal", [])
+    assert v.solution["totals"]["cost_per_month"] == pytest.approx(20_000)
+    assert comp["totals"]["cost_per_month"] == pytest.approx(16_000)
+    assert "Nominal and robust plans side by side" in texts(at, "subheader")
+    table = next(d.value for d in at.dataframe
+                 if list(d.value.columns) == ["figure", "nominal plan (Γ = 0)", "robust plan"])
+    row = table[table["figure"] == "cost per month"].iloc[0]
+    assert (row["nominal plan (Γ = 0)"], row["robust plan"]) == ("16,000", "20,000")
+    assert any("price of robustness: 4,000 per month" in t.replace("\\", "")
+               for t in texts(at, "caption")), texts(at, "caption")
+
+
 def test_hostile_scenario_text_is_escaped() -> None:
     import re
     hostile = "![x](http://example.invalid/x.png) <img src=x onerror=alert(1)>"
