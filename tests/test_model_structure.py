@@ -57,6 +57,8 @@ def scenario(repo_root: Path, tmp_path: Path, rules: dict[str, Any]) -> ModelDat
     doc["acceptability"]["contributors"].setdefault("AZ", {}).update(
         {"BBB": {"value": 0.5, "spread": 0.1}, "CCC": [0.2, 0.6]})
     doc["zones"][0]["required"] = False
+    doc["logistics"] = {"cost_per_tonne_km": 0.5}          # family 16 on, transport priced
+    doc["hubs"][0]["capacity_personnel"] = 100000
     path = tmp_path / "rich.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return prepare(load_resolved(path).scenario)

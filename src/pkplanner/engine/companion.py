@@ -24,7 +24,7 @@ from pkplanner.scenario.schema import Scenario
 # what the companion record keeps of its solution document: the plan and its figures (the
 # rules, scenario and solver blocks are the main plan's but for the budget)
 KEPT = ("status", "mip_gap", "objective", "zones", "allocations", "contributors",
-        "acceptability", "armament_acceptability", "totals")
+        "acceptability", "armament_acceptability", "totals", "flows", "logistics")
 
 
 def uncertain_parties(sc: Scenario) -> list[str]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from pkplanner.rules.audit import gamma_of
 from pkplanner.scenario import network
-from pkplanner.scenario.schema import Rules, Scenario, Veto
+from pkplanner.scenario.schema import Route, Rules, Scenario, Veto
 
 REQ_KEYS = ("base", "per_line_km", "per_1000_pop", "per_1000_returnees", "per_km2",
             "per_1000_mines")
@@ -53,6 +54,13 @@ class ModelData:
     lead_ok: dict[tuple[str, str], bool]           # (contributor, zone)
     reach: set[tuple[str, str]]                    # (from_zone, to_zone) within qrf_hours
     central: dict[str, float]
+    # logistics (family 16), empty when the scenario has no `logistics` block
+    supply: float = 0.0                            # tonnes per person per day; 0: off
+    routes: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
+    # route name -> (end, end, km, tonnes/day it carries; inf: no limit), open routes only
+    hub_cap: dict[str, float] = field(default_factory=dict)  # hub -> tonnes/day it sends
+    hubs: list[str] = field(default_factory=list)
+    tkm_month: float = 0.0                         # cost of one tonne-km a day for a month
     rules: Rules = field(repr=False, default_factory=Rules)
 
     def acc_in_zone(self, party: str, c: str, z: str) -> float:
@@ -204,8 +212,41 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         lead_ok=lead_ok,
         reach=reach,
         central={z: cent.get(z, 0.0) for z in zone_ids},
+        **logistics_data(sc),
         rules=r,
     )
+
+
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+def route_capacity(sc: Scenario, route: Route) -> float:
+    """Tonnes a day a route carries (inf: no limit): its own figure, else its road class's
+    less what its mine risk takes (family 16; the verifier restates it)."""
+    lg = sc.logistics
+    if lg is None:
+        return math.inf
+    if route.capacity_tpd is not None:
+        return float(route.capacity_tpd)
+    return (lg.road_capacity_tpd[route.road]
+            * (1.0 - lg.mine_risk_capacity_factor * route.mine_risk))
+
+
+def logistics_data(sc: Scenario) -> dict[str, Any]:
+    """The network as the flow rows read it: open routes with their capacities, hubs with
+    their throughput (capacity_personnel x supply per person)."""
+    lg = sc.logistics
+    if lg is None:
+        return {}
+    return {
+        "supply": lg.supply_t_per_person_day,
+        "routes": {rt.name: (rt.from_, rt.to, rt.km, route_capacity(sc, rt))
+                   for rt in sc.routes if not rt.closed},
+        "hub_cap": {h.id: h.capacity_personnel * lg.supply_t_per_person_day
+                    for h in sc.hubs if h.capacity_personnel is not None},
+        "hubs": [h.id for h in sc.hubs],
+        "tkm_month": lg.cost_per_tonne_km * DAYS_PER_MONTH,
+    }
 
 
 def rounded_requirement(d: ModelData, z: str, k: str, capability: str) -> float:
@@ -216,3 +257,10 @@ def rounded_requirement(d: ModelData, z: str, k: str, capability: str) -> float:
     if values and all(float(v).is_integer() for v in values):
         return float(math.ceil(need - 1e-9))
     return need
+
+
+def logistics_limits(d: ModelData) -> tuple[str, ...]:
+    """The logistics rows the explanation may drop one at a time: each route and hub with a
+    limit ("route.<name>", "hub.<id>"), as model.add_logistics names them."""
+    return tuple([f"route.{r}" for r, (_a, _b, _km, cap) in d.routes.items()
+                  if math.isfinite(cap)] + [f"hub.{h}" for h in d.hubs if h in d.hub_cap])

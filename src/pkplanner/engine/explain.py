@@ -29,7 +29,7 @@ from typing import Any
 
 from pkplanner.engine import highs as hs
 from pkplanner.engine import precheck
-from pkplanner.engine.data import prepare, veto_label
+from pkplanner.engine.data import logistics_limits, prepare, veto_label
 from pkplanner.engine.model import build_model
 from pkplanner.engine.precheck import MAX_ENTITY_GROUPS
 from pkplanner.rules.catalog import ENTRIES, Relax, Scope, advice_texts, entry_of, least_rules
@@ -178,7 +178,8 @@ class Explainer:
         fam: dict[str, list[str]] = {label: [] for label in sorted(d.removed_by_veto)}
         scope = Scope(sc.rules, self.rs.option.id, tuple(d.zones),
                       tuple(sorted({z for (z, _k, _r) in d.req})),
-                      tuple(sorted({c for c, _u, _z in d.eligible})))
+                      tuple(sorted({c for c, _u, _z in d.eligible})),
+                      logistics_limits(d) if d.supply > 0 else None)
         for e in ENTRIES:
             groups = e.groups(scope) if e.groups is not None else None
             if groups is not None:

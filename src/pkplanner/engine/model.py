@@ -106,7 +106,7 @@ def build_model(d: ModelData, objective: Objective = "cost",
         add_requirement, add_capacity, add_min_contingent,
         add_dominance, add_acceptability, add_armament_acceptability,
         add_robust_acceptability, add_language,
-        add_lead_nation, add_size, add_budget, add_qrf,
+        add_lead_nation, add_size, add_budget, add_qrf, add_logistics,
     ]
     for step in steps:
         t0 = time.perf_counter()
@@ -268,6 +268,7 @@ def structure(d: ModelData) -> str:
         sorted(d.avail), enough, rules, flags,
         sorted(p for p, g in d.gamma.items() if g > 0), sorted(d.acc_dev),
         sorted(d.armacc_dev.items()),
+        d.supply, sorted(d.routes.items()), sorted(d.hub_cap.items()), d.hubs, d.tkm_month,
     ]
     return repr(parts)
 
@@ -619,12 +620,50 @@ def add_qrf(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     m.qrf = pyo.Constraint(zk, rule=rule)
 
 
+def arcs(d: ModelData) -> list[tuple[str, str, str]]:
+    """(route, from, to): both directions of every open route."""
+    return [arc for r, (a, b, _km, _cap) in d.routes.items() for arc in ((r, a, b), (r, b, a))]
+
+
+def add_logistics(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """Family 16: supplies leave the hubs and reach every zone in proportion to its
+    personnel, over open routes within their capacities; a hub sends at most its
+    throughput. Flows are continuous: the rows make a min-cost flow under the allocation."""
+    if d.supply <= 0 or not ix.on("logistics"):
+        return
+    arc = arcs(d)
+    m.flow = pyo.Var(arc, domain=pyo.NonNegativeReals)
+    into: dict[str, list[tuple[str, str, str]]] = {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for r, a, b in arc:
+        out.setdefault(a, []).append((r, a, b))
+        into.setdefault(b, []).append((r, a, b))
+
+    def net_in(_m: Any, n: str) -> Any:
+        return (sum(_m.flow[k] for k in into.get(n, []))
+                - sum(_m.flow[k] for k in out.get(n, [])))
+
+    m.logistics_balance = pyo.Constraint(d.zones, rule=lambda _m, z: (
+        net_in(_m, z) == d.supply * _m.P_z[z]))
+    capped = [r for r, (_a, _b, _km, cap) in d.routes.items()
+              if math.isfinite(cap) and ix.on("logistics", "route", r)]
+    m.logistics_route = pyo.Constraint(capped, rule=lambda _m, r: (
+        _m.flow[r, d.routes[r][0], d.routes[r][1]] + _m.flow[r, d.routes[r][1], d.routes[r][0]]
+        <= d.routes[r][3]))
+    hubs = [h for h in d.hubs if h in d.hub_cap and ix.on("logistics", "hub", h)]
+    m.logistics_hub = pyo.Constraint(hubs, rule=lambda _m, h: -net_in(_m, h) <= d.hub_cap[h])
+
+
 # ----------------------------------------------------------------------------- objective
 
 
-def cost_expr(built: Built) -> Any:
+def cost_expr(built: Built, d: ModelData | None = None) -> Any:
+    """Cost per month: the force, plus moving its supplies when logistics prices them."""
     m = built.model
-    return sum(m.n_rate[c] * m.P_c[c] for c in built.index.active_c)
+    force = sum(m.n_rate[c] * m.P_c[c] for c in built.index.active_c)
+    if d is None or d.tkm_month <= 0 or not hasattr(m, "flow"):
+        return force
+    return force + d.tkm_month * sum(d.routes[r][2] * m.flow[r, a, b] for r, a, b in m.flow)
 
 
 def shortfall_expr(built: Built, d: ModelData) -> Any:
@@ -641,7 +680,7 @@ def set_objective(built: Built, d: ModelData, objective: Objective) -> None:
     elif objective == "feasibility":
         expr = 0 * m.N
     else:
-        expr = cost_expr(built)
+        expr = cost_expr(built, d)
         if built.index.soft:
             expr = expr + m.n_shortfall_penalty * shortfall_expr(built, d)
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

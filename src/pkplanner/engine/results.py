@@ -6,9 +6,11 @@ app and batch stores all get the same numbers from the same place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from pkplanner.engine.data import ModelData, rounded_requirement
@@ -29,6 +31,8 @@ class Plan:
     zones: list[ZonePlan]
     allocations: list[tuple[str, str, str, int]]    # contributor, zone, unit type, units
     binding: list[str] = field(default_factory=list)
+    flows: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    # (route, from, to) -> tonnes a day, as the model left them (logistics on)
 
 
 def allocation_frame(plan: Plan, d: ModelData) -> pd.DataFrame:
@@ -121,5 +125,83 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
         "contributors": len(doc["contributors"]),
     }
     doc["binding"] = plan.binding
+    if d.supply > 0:
+        doc.update(logistics_records(d, {str(z): int(p) for z, p in by_zone.items()},
+                                     plan.flows))
     doc.update(extra or {})
     return doc
+
+
+def logistics_records(d: ModelData, personnel: dict[str, int],
+                      raw: dict[tuple[str, str, str], float]) -> dict[str, Any]:
+    """`flows` (one record per route that carries supplies, in its net direction) and the
+    `logistics` block (hubs, demand, transport cost). When transport is free the model's
+    flows are one of many equally good routings, so they are replaced by the routing with
+    the fewest tonne-km within the same capacities (networkx min-cost flow, in kilograms):
+    the map then shows supplies taking the short way. When it is priced the model's flows
+    are the cost-optimal ones and are kept."""
+    demand = {z: d.supply * personnel.get(z, 0) for z in d.zones}
+    flows = raw if d.tkm_month > 0 else (shortest_routing(d, demand) or raw)
+    net: dict[str, float] = {}
+    for (r, a, _b), t in flows.items():
+        net[r] = net.get(r, 0.0) + (t if a == d.routes[r][0] else -t)
+    records: list[dict[str, Any]] = []
+    for r, (a, b, km, cap) in d.routes.items():
+        t = net.get(r, 0.0)
+        if abs(t) <= 1e-7:
+            continue
+        src, dst = (a, b) if t > 0 else (b, a)
+        records.append({"route": r, "from": src, "to": dst, "km": km,
+                        "tonnes_per_day": round(abs(t), 6),
+                        "capacity_tpd": round(cap, 6) if math.isfinite(cap) else None,
+                        "utilisation": round(abs(t) / cap, 6)
+                        if math.isfinite(cap) and cap > 0 else None})
+    sent: dict[str, float] = {}
+    for rec in records:
+        for end, sign in ((rec["from"], 1.0), (rec["to"], -1.0)):
+            if end in d.hubs:
+                sent[end] = sent.get(end, 0.0) + sign * rec["tonnes_per_day"]
+    hubs = [{"hub": h, "tonnes_per_day": round(max(0.0, sent.get(h, 0.0)), 6),
+             "capacity_tpd": round(d.hub_cap[h], 6) if h in d.hub_cap else None,
+             "utilisation": round(max(0.0, sent.get(h, 0.0)) / d.hub_cap[h], 6)
+             if d.hub_cap.get(h) else None} for h in d.hubs]
+    tkm = sum(rec["km"] * rec["tonnes_per_day"] for rec in records)
+    return {"flows": records, "logistics": {
+        "supply_t_per_person_day": d.supply,
+        "demand_tpd": round(sum(demand.values()), 6),
+        "tonne_km_per_day": round(tkm, 6),
+        "transport_cost_per_month": round(d.tkm_month * tkm, 6),
+        "hubs": hubs}}
+
+
+def shortest_routing(d: ModelData, demand: dict[str, float]
+                     ) -> dict[tuple[str, str, str], float] | None:
+    """The least tonne-km flow meeting `demand` within route and hub capacities, or None
+    when kilogram rounding makes a tight case infeasible (the model's flows are kept).
+    Each direction of a route is an arc through a node of its own, so parallel routes stay
+    apart; with positive lengths no route carries flow both ways, so a direction may take
+    the route's whole capacity."""
+    g = nx.DiGraph()
+    source = ("source",)
+    kg = {z: math.ceil(demand[z] * 1000 - 1e-6) for z in d.zones}
+    g.add_node(source, demand=-sum(kg.values()))
+    for z in d.zones:
+        g.add_node(z, demand=kg[z])
+    for h in d.hubs:
+        g.add_node(h, demand=0)
+        cap = d.hub_cap.get(h)
+        g.add_edge(source, h, weight=0,
+                   **({"capacity": math.floor(cap * 1000 + 1e-6)} if cap is not None else {}))
+    for r, (a, b, km, cap) in d.routes.items():
+        for u, v in ((a, b), (b, a)):
+            mid = ("arc", r, u)
+            g.add_edge(u, mid, weight=max(1, round(km * 1000)),
+                       **({"capacity": math.floor(cap * 1000 + 1e-6)}
+                          if math.isfinite(cap) else {}))
+            g.add_edge(mid, v, weight=0)
+    try:
+        flow = nx.min_cost_flow(g)
+    except (nx.NetworkXUnfeasible, nx.NetworkXUnbounded):
+        return None
+    return {(r, u, v): flow[u][("arc", r, u)] / 1000.0
+            for r, (a, b, _km, _cap) in d.routes.items() for u, v in ((a, b), (b, a))}

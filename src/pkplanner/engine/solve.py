@@ -40,7 +40,7 @@ from pkplanner.engine.results import (
 from pkplanner.rules.catalog import BINDING
 from pkplanner.scenario.resolve import ResolvedScenario
 
-HELPER_SUFFIXES = ("_padding", "_min_units", "_link", "_floor")
+HELPER_SUFFIXES = ("_padding", "_min_units", "_link", "_floor", "_balance")
 
 
 @dataclass
@@ -80,6 +80,8 @@ def read_plan(m: pyo.ConcreteModel, d: ModelData) -> Plan:
                      None) if deployed else None
         zones.append(ZonePlan(z, deployed, mandate, level, None))
     plan = Plan(zones, alloc)
+    if hasattr(m, "flow"):
+        plan.flows = {k: max(0.0, float(pyo.value(v) or 0.0)) for k, v in m.flow.items()}
     choose_leads(m, d, plan)
     plan.binding = binding_rules(m)
     return plan
@@ -234,7 +236,7 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
         m.coverage_level = pyo.Constraint(expr=shortfall_expr(built, d)
                                           <= best * (1 + 1e-6) + 1e-6)
         m.objective.deactivate()
-        m.cost_objective = pyo.Objective(expr=cost_expr(built), sense=pyo.minimize)
+        m.cost_objective = pyo.Objective(expr=cost_expr(built, d), sense=pyo.minimize)
         left = _left(settings, t0)
         stats2 = solver.run(time_limit=max(0.05, left) if left is not None else None)
         timings.add(stats2.timings)

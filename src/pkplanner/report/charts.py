@@ -97,6 +97,16 @@ def chart_network(v: View) -> Any:
                 line={"color": "#bbbbbb" if closed else "#888888", "width": 1.5,
                       "dash": "dash" if closed else "solid"},
                 name="closed route" if closed else "route"))
+    flows = {str(f["route"]): f for f in v.sol.get("flows") or []}
+    tmax = max([float(f["tonnes_per_day"]) for f in flows.values()] + [1e-9])
+    for i, f in enumerate(flows.values()):
+        if f["from"] not in pos or f["to"] not in pos:
+            continue
+        (x0, y0), (x1, y1) = pos[f["from"]], pos[f["to"]]
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", opacity=0.6,
+            line={"color": "#d97706", "width": 2 + 10 * float(f["tonnes_per_day"]) / tmax},
+            name="supply flow (width: t/day)", legendgroup="flows", showlegend=i == 0))
     mids = [rt for rt in sc.routes if rt.from_ in pos and rt.to in pos]
     if mids:
         speeds = sc.network.road_speeds_kmh
@@ -107,7 +117,11 @@ def chart_network(v: View) -> Any:
             hovertext=[f"{esc(rt.from_)} – {esc(rt.to)}: {rt.km:g} km, {esc(rt.road)}, "
                        f"mine risk {rt.mine_risk:.2f}"
                        + (f", {v.route_hours(rt):.1f} h" if rt.road in speeds else "")
-                       + (" (closed)" if rt.closed else "") for rt in mids],
+                       + (" (closed)" if rt.closed else "")
+                       + (f"<br>supplies {esc(flows[rt.name]['from'])} → "
+                          f"{esc(flows[rt.name]['to'])}: "
+                          f"{float(flows[rt.name]['tonnes_per_day']):,.1f} t/day"
+                          if rt.name in flows else "") for rt in mids],
             hoverinfo="text", name="route"))
     if sc.hubs:
         fig.add_trace(go.Scatter(

@@ -187,9 +187,14 @@ def _logistics(v: View, figures: dict[str, Any]) -> Section:
     s.p(f"{plural(len(sc.hubs), 'logistic hub')} and {plural(len(sc.routes), 'route')}. "
         f"Travel time on a route is its length at the road's convoy speed ({speeds}), "
         f"lengthened by mine risk (factor {sc.network.mine_risk_factor:g}); closed routes are "
-        "not used. Supply flows over routes are not modelled: a hub's load below is the "
-        "personnel of the deployed zones for which it is the nearest hub, an indication to set "
-        "against its capacity.")
+        "not used.")
+    lg = v.sol.get("logistics")
+    if isinstance(lg, dict):
+        s.blocks.extend(_flows(v, lg))
+    else:
+        s.p("Supply flows over routes are not modelled (the scenario has no `logistics` "
+            "block): a hub's load below is the personnel of the deployed zones for which it "
+            "is the nearest hub, an indication to set against its capacity.")
     load: dict[str, int] = {}
     served: dict[str, list[str]] = {}
     rows = []
@@ -234,6 +239,46 @@ def _logistics(v: View, figures: dict[str, Any]) -> Section:
     s.chart("network", "Zone network: zones sized by personnel and coloured by armament, "
                        "hubs as squares, routes as lines (dashed: closed)")
     return s
+
+
+def _flows(v: View, lg: dict[str, Any]) -> list[Block]:
+    """The supply flows the plan needs (formulation family 16): what each route and hub
+    carries against its capacity, the binding ones named."""
+    sc = v.sc
+    conf = sc.logistics
+    out = Section("flows", "")
+    tkm = float(lg.get("tonne_km_per_day", 0.0))
+    cost = float(lg.get("transport_cost_per_month", 0.0))
+    out.p(f"Supplies: {float(lg.get('supply_t_per_person_day', 0.0)):g} t per person a day, "
+          f"{float(lg.get('demand_tpd', 0.0)):,.1f} t a day for the whole force, moved from "
+          f"the hubs over open routes ({tkm:,.0f} tonne-km a day"
+          + (f", {fmt_money(cost)} per month of transport in the objective" if cost else "")
+          + "). A route carries its own capacity_tpd, else its road class's "
+          + (", ".join(f"{k} {val:,g}" for k, val in conf.road_capacity_tpd.items())
+             if conf else "")
+          + f" t a day less {conf.mine_risk_capacity_factor if conf else 0:g} x its mine "
+          "risk; a hub sends at most its capacity (people) x the supply per person."
+          + (f" Source: {conf.source}." if conf and conf.source else ""))
+    bound = {b.split(".", 2)[2] for b in v.binding if b.startswith("logistics.route.")}
+    rows = [[f["route"], f"{v.zlabel(f['from'])} → {v.zlabel(f['to'])}", f"{f['km']:g}",
+             f"{float(f['tonnes_per_day']):,.1f}",
+             f"{float(f['capacity_tpd']):,.1f}" if f.get("capacity_tpd") is not None
+             else "unlimited",
+             fmt_pct(f.get("utilisation")) if f.get("utilisation") is not None else "-",
+             "binding" if f["route"] in bound else ""]
+            for f in v.sol.get("flows") or []]
+    if rows:
+        out.table(["route", "direction", "km", "t/day", "capacity t/day", "used", ""], rows,
+                  numeric=(2, 3, 4, 5), caption="Supply flows by route")
+    hub_bound = {b.split(".", 2)[2] for b in v.binding if b.startswith("logistics.hub.")}
+    out.table(["hub", "t/day sent", "throughput t/day", "used", ""], [
+        [h["hub"], f"{float(h['tonnes_per_day']):,.1f}",
+         f"{float(h['capacity_tpd']):,.1f}" if h.get("capacity_tpd") is not None
+         else "unlimited",
+         fmt_pct(h.get("utilisation")) if h.get("utilisation") is not None else "-",
+         "binding" if h["hub"] in hub_bound else ""]
+        for h in lg.get("hubs") or []], numeric=(1, 2, 3), caption="Supplies sent by hub")
+    return out.blocks
 
 
 def _qrf(v: View) -> list[Block]:

@@ -50,6 +50,8 @@ class Scope:
     zones: tuple[str, ...]
     required_zones: tuple[str, ...]     # zones with a capability requirement
     contributors: tuple[str, ...]       # contributors eligible somewhere
+    logistics: tuple[str, ...] | None = None   # "route.<name>", "hub.<id>" with a limit;
+                                               # None: the scenario has no logistics
 
 
 @dataclass(frozen=True)
@@ -513,6 +515,27 @@ def _audit_robust(v: PlanView) -> list[Check]:
     return out
 
 
+def _audit_logistics(v: PlanView) -> list[Check]:
+    """The busiest route and hub against their capacities, from the plan's flows."""
+    lg = v.sol.get("logistics")
+    if not isinstance(lg, dict):
+        return []
+    loads = [(f"route {f['route']}", float(f["tonnes_per_day"]), float(f["capacity_tpd"]))
+             for f in v.sol.get("flows") or [] if f.get("capacity_tpd") is not None]
+    loads += [(f"hub {h['hub']}", float(h["tonnes_per_day"]), float(h["capacity_tpd"]))
+              for h in lg.get("hubs") or [] if h.get("capacity_tpd") is not None]
+    n_bind = sum(1 for b in v.binding if b.startswith("logistics."))
+    if not loads:
+        return [Check("logistics", CATALOG["logistics"].family.meaning,
+                      f"{float(lg.get('demand_tpd', 0.0)):,.1f} t/day delivered",
+                      "no route or hub limit", "-", "holds")]
+    what, t, cap = min(loads, key=lambda x: x[2] - x[1])
+    return [Check("logistics", CATALOG["logistics"].family.meaning,
+                  f"{float(lg.get('demand_tpd', 0.0)):,.1f} t/day delivered; fullest: {what} "
+                  f"{t:,.1f} of {cap:,.1f} t/day", "route and hub capacities",
+                  f"{cap - t:+,.1f} t/day", state(cap - t, n_bind > 0, scale=cap))]
+
+
 SHARE = 0.05        # sensitivity: a share or floor moves five points
 
 # In the order the audit lists them and the explanation drops them (the vetoes, then the
@@ -733,6 +756,21 @@ ENTRIES: tuple[Entry, ...] = (
           advice={None: "raise qrf_hours or allow quick-reaction units nearer this zone"},
           reads="the zone network's routes and travel speeds",
           audit=_audit_qrf),
+    Entry(Family("logistics", 16, "supplies from the hubs reach every deployed zone within "
+                                  "route and hub capacities"),
+          "supply flows", (),
+          lambda s: [f"logistics.{e}" for e in s.logistics] if s.logistics else None,
+          describe=lambda r, e: (f"the capacity of route {e.split('.', 1)[1]}"
+                                 if e.startswith("route.") else
+                                 f"the throughput of hub {e.split('.', 1)[1]}"),
+          whole=lambda r: "supply flows within route and hub capacities",
+          advice={None: "raise its capacity (a route's capacity_tpd, a hub's "
+                        "capacity_personnel), open another route to the zones behind it, or "
+                        "add a hub nearer them"},
+          binds=True, at_limit="the route or hub carries all it can",
+          reads="the scenario's logistics block, routes (capacity, mine risk, closed) and "
+                "hubs (capacity_personnel)",
+          audit=_audit_logistics),
 )
 
 CATALOG: dict[str, Entry] = {e.name: e for e in ENTRIES}

@@ -315,7 +315,15 @@ def fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
                 out[k] = doc[k]
     if out.get("planning_options") is None:
         out["planning_options"] = default_planning_options()
-    return out
+    return fill_logistics(out)
+
+
+def fill_logistics(data: dict[str, Any]) -> dict[str, Any]:
+    """`logistics: {}` turns family 16 on with the doctrine's figures; a key the scenario
+    (or a --set) gives wins. Run again after --set, which may write the block whole."""
+    if isinstance(data.get("logistics"), dict):
+        data["logistics"] = {**(doctrine().get("logistics") or {}), **data["logistics"]}
+    return data
 
 
 # --------------------------------------------------------------------------- --set
@@ -337,15 +345,23 @@ def parse_set(expr: str, label: str = "--set") -> tuple[str, Any]:
     return path, value
 
 
+def entry_id(x: dict[str, Any]) -> str:
+    """A list entry's id as --set addresses it; a route without one is `<from>-<to>`."""
+    if x.get("id") is None and "from" in x and "to" in x:
+        return f"{x['from']}-{x['to']}"
+    return str(x.get("id"))
+
+
 def apply_override(data: dict[str, Any], path: str, value: Any, label: str = "--set") -> None:
-    """Set a dotted path; list entries with ids are addressed by id (zones.shusha.threat)."""
+    """Set a dotted path; list entries with ids are addressed by id (zones.shusha.threat),
+    routes by id or `<from>-<to>` (routes.goris-lachin.closed=true)."""
     parts = path.split(".")
     node: Any = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         here = ".".join(parts[: i + 1])
         if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and str(x.get("id")) == part]
+            match = [x for x in node if isinstance(x, dict) and entry_id(x) == part]
             if not match:
                 raise InputError.one(label, here, f"no entry with id '{part}'")
             if last:
@@ -457,13 +473,23 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
                 and levels.index(z.min_armament) > levels.index(z.max_armament)):
             bad(f"zones.{z.id}", "min_armament is above max_armament")
     for r in sc.routes:
-        rid = f"routes.{r.from_}-{r.to}"
+        rid = f"routes.{r.name}"
         for end, key in ((r.from_, "from"), (r.to, "to")):
             if end not in nodes:
                 bad(f"{rid}.{key}", f"route to unknown node '{end}' (not a zone or hub)")
         if r.road not in sc.network.road_speeds_kmh:
             bad(f"{rid}.road", f"unknown road class '{r.road}' "
                 f"(known: {', '.join(sc.network.road_speeds_kmh)})")
+        elif (sc.logistics is not None and r.capacity_tpd is None
+              and r.road not in sc.logistics.road_capacity_tpd):
+            bad(f"{rid}.road", f"road class '{r.road}' has no capacity in "
+                "logistics.road_capacity_tpd (or give the route capacity_tpd)")
+    seen_routes: set[str] = set()
+    for r in sc.routes:
+        if r.name in seen_routes:
+            bad(f"routes.{r.name}", f"two routes named '{r.name}' (give parallel routes "
+                "an `id` each)")
+        seen_routes.add(r.name)
     for contrib in sc.contributors:
         for uid in contrib.units:
             if uid not in units:
@@ -578,7 +604,7 @@ def load(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario
     data = fill_defaults(data)
     for key, value in sets:
         apply_override(data, key, value)
-    sc = validate_document(data, label)
+    sc = validate_document(fill_logistics(data), label)
     raw = p.read_bytes()
     if sets:
         raw += "".join(f"\n# --set {k}={json.dumps(v)}" for k, v in sets).encode()

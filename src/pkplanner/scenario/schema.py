@@ -288,15 +288,20 @@ class Hub(Strict):
     location: Location = Field(description="Map position of the hub (for maps only).")
     capacity_personnel: NonNegInt | None = Field(
         None, title="capacity",
-        description="People the hub can sustain; recorded and reported, not yet a model "
-                    "constraint. Null (default): not stated.")
+        description="People the hub can sustain: with `logistics` on, the supplies leaving "
+                    "it are at most this x logistics.supply_t_per_person_day. Null "
+                    "(default): not stated (no limit).")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 
 
 class Route(Strict):
-    """An undirected road between two zones or hubs: reachability and QRF times come from it."""
+    """An undirected road between two zones or hubs: reachability and QRF times come from it,
+    and with `logistics` on the supplies that sustain the force travel over it."""
 
+    id: Slug | None = Field(None, description="Slug naming the route in flows, binding "
+                                             "rules and `--set routes.<id>...`; null "
+                                             "(default): `<from>-<to>`.")
     from_: Slug = Field(alias="from", description="Id of a zone or hub at one end.")
     to: Slug = Field(description="Id of a zone or hub at the other end.")
     km: Annotated[float, Field(gt=0)] = Field(description="Road length (km, above 0).")
@@ -307,6 +312,15 @@ class Route(Strict):
                                          "1 + network.mine_risk_factor x mine_risk. Default 0.")
     closed: bool = Field(False, description="A closed route is left out of the network; "
                                             "default false.")
+    capacity_tpd: NonNeg | None = Field(
+        None, title="capacity (t/day)",
+        description="Tonnes of supplies a day the route carries, both directions together "
+                    "(with `logistics` on). Null (default): logistics.road_capacity_tpd of "
+                    "its road class, reduced by its mine risk.")
+
+    @property
+    def name(self) -> str:
+        return self.id or f"{self.from_}-{self.to}"
     notes: str = Field("", description="Free text for readers; not used by the model.")
 
 
@@ -661,6 +675,29 @@ class NetworkSettings(Strict):
                          "mine_risk. Default 2.")
 
 
+class Logistics(Strict):
+    """Sustainment over the zone network (formulation family 16): supplies flow from the hubs
+    over open routes to every deployed zone, within route and hub capacities. A scenario
+    without this block has no logistics rule; `logistics: {}` turns it on with the figures
+    of models/doctrine.yaml (each key given here replaces the doctrine's)."""
+
+    supply_t_per_person_day: Annotated[float, Field(gt=0)] = Field(
+        title="supply per person (t/day)",
+        description="Tonnes of supplies a deployed person needs a day (above 0).")
+    road_capacity_tpd: dict[str, NonNeg] = Field(
+        title="road capacity (t/day)",
+        description="Road class -> tonnes a day a route of that class carries when free of "
+                    "mines; a route's `capacity_tpd` overrides it.")
+    mine_risk_capacity_factor: Share = Field(
+        title="mine-risk capacity factor",
+        description="A route's capacity is multiplied by 1 - this x its mine_risk (0..1).")
+    cost_per_tonne_km: NonNeg = Field(
+        0.0, title="cost per tonne-km",
+        description="Cost of moving one tonne one km, in the contributors' currency; the "
+                    "cost objective adds it for a month of flows (365/12 days). Default 0.")
+    source: str = Field("", description="Where the figures come from (free text).")
+
+
 Objective = Literal["cost", "acceptability", "coverage"]
 
 # keys the loader fills from models/ when a file leaves them out or sets them to null
@@ -728,6 +765,10 @@ class Scenario(Strict):
                     "routes.")
     routes: list[Route] = Field(default_factory=list,
                                 description="Roads between zones and hubs; none by default.")
+    logistics: Logistics | None = Field(
+        None, description="Supply flows from the hubs over the routes (formulation family "
+                          "16). Null (default): not modelled; `{}`: on, with the figures "
+                          "of models/doctrine.yaml.")
     contributors: list[Contributor] = Field(
         description="The pool of states or organisations that may contribute (at least one).")
     acceptability: Acceptability = Field(

@@ -232,6 +232,41 @@ class ExplanationInfo(_Closed):
     seconds: float = Field(description="Wall-clock seconds the explanation took.")
 
 
+class FlowRecord(_Closed):
+    """Supplies one route carries a day, in their net direction (logistics on)."""
+
+    route: str = Field(description="The route's id, or `<from>-<to>`.")
+    from_: str = Field(alias="from", description="Where the supplies come from.")
+    to: str = Field(description="Where they go.")
+    km: float = Field(description="The route's length (km).")
+    tonnes_per_day: float = Field(ge=0, description="Tonnes carried a day.")
+    capacity_tpd: float | None = Field(description="Tonnes a day it carries at most; null: "
+                                                   "no limit.")
+    utilisation: float | None = Field(description="tonnes_per_day / capacity_tpd.")
+
+
+class HubFlow(_Closed):
+    """Supplies one hub sends a day."""
+
+    hub: str = Field(description="Hub id.")
+    tonnes_per_day: float = Field(ge=0, description="Tonnes sent a day, net.")
+    capacity_tpd: float | None = Field(description="Its throughput: capacity_personnel x "
+                                                   "supply per person; null: no limit.")
+    utilisation: float | None = Field(description="tonnes_per_day / capacity_tpd.")
+
+
+class LogisticsResult(_Open):
+    """What sustaining the plan takes (logistics on)."""
+
+    supply_t_per_person_day: float = Field(description="Tonnes a person needs a day.")
+    demand_tpd: float = Field(description="Tonnes a day for the whole force.")
+    tonne_km_per_day: float = Field(description="Tonne-km moved a day over the flows.")
+    transport_cost_per_month: float = Field(
+        description="Cost of those moves a month (in the cost objective's value, not in "
+                    "totals.cost_per_month); 0 when transport is not priced.")
+    hubs: list[HubFlow] = Field(description="One record per hub.")
+
+
 class CompanionPlan(_Closed):
     """The plan under the other robust budget (only when the scenario has uncertain scores):
     the nominal plan beside a robust one, or the robust plan at Γ = 1 beside a nominal one,
@@ -259,6 +294,8 @@ class CompanionPlan(_Closed):
     armament_acceptability: dict[str, Share] = Field(default_factory=dict,
                                                      description="As the top-level key.")
     totals: Totals | None = Field(None, description="As the top-level key.")
+    flows: list[FlowRecord] | None = Field(None, description="As the top-level key.")
+    logistics: LogisticsResult | None = Field(None, description="As the top-level key.")
 
 
 class SolutionFile(_Open):
@@ -311,6 +348,12 @@ class SolutionFile(_Open):
         default_factory=list,
         description="Only with `solve --sensitivity`: one record per binding rule relaxed "
                     "one step.")
+    flows: list[FlowRecord] | None = Field(
+        None, description="Only with `logistics` in the scenario: the supplies each route "
+                          "carries a day, one record per route that carries any.")
+    logistics: LogisticsResult | None = Field(
+        None, description="Only with `logistics` in the scenario: demand, transport and "
+                          "what each hub sends.")
     companion: CompanionPlan | None = Field(
         None, description="Only from `solve` (and the app) when some acceptability score is "
                           "a range: the plan under the other robust budget, for the price "

@@ -175,6 +175,7 @@ class _Check:
         self.zrep: dict[str, dict[str, Any]] = {}
         self.x: dict[tuple[str, str, str], int] = defaultdict(int)   # (c, u, z) -> units
         self.alloc_rows: list[dict[str, Any]] = []
+        self.transport = 0.0        # cost of moving supplies a month (logistics priced)
 
     def bad(self, family: str, detail: str) -> None:
         self.out.append(Violation(family, detail))
@@ -594,6 +595,65 @@ class _Check:
 
     # ------------------------------------------------------------------ reported numbers
 
+    def logistics(self) -> None:
+        """Family 16 restated from the flows: each route listed is open and joins the ends
+        given, carries no more than its capacity (its own, else its road class's less what
+        its mine risk takes), every zone receives supply_t_per_person_day x its personnel
+        net, and every hub sends no more than capacity_personnel x that."""
+        lg = self.sc.logistics
+        flows = self.sol.get("flows")
+        if lg is None:
+            if flows:
+                self.bad("logistics", "flows are listed but the scenario has no logistics")
+            return
+        if flows is None:
+            flows = []          # no supplies listed: every zone with people is short
+        if not isinstance(flows, list):
+            self.bad("schema", "'flows' is not a list")
+            return
+        routes = {r.id or f"{r.from_}-{r.to}": r for r in self.sc.routes}
+        carried: dict[str, float] = defaultdict(float)
+        net: dict[str, float] = defaultdict(float)       # node -> tonnes a day in, net
+        for i, f in enumerate(flows):
+            name = f.get("route") if isinstance(f, dict) else None
+            r = routes.get(name) if isinstance(name, str) else None
+            t = _num(f.get("tonnes_per_day")) if isinstance(f, dict) else None
+            if r is None or t is None or t < 0:
+                self.bad("schema", f"flows[{i}]: unknown route or tonnes_per_day not >= 0")
+                continue
+            a, b = f.get("from"), f.get("to")
+            if {a, b} != {r.from_, r.to} or a == b:
+                self.bad("schema", f"flows[{i}]: route {name} joins {r.from_} and {r.to}, "
+                         f"not {a} -> {b}")
+                continue
+            if r.closed and t > 0:
+                self.bad("logistics", f"route {name} is closed but carries {t:.3f} t/day")
+            carried[r.id or f"{r.from_}-{r.to}"] += t
+            net[str(b)] += t
+            net[str(a)] -= t
+        for name, t in sorted(carried.items()):
+            r = routes[name]
+            cap = (float(r.capacity_tpd) if r.capacity_tpd is not None else
+                   lg.road_capacity_tpd.get(r.road, 0.0)
+                   * (1.0 - lg.mine_risk_capacity_factor * r.mine_risk))
+            if t > cap + 1e-4 + _slack(cap):
+                self.bad("logistics", f"route {name} carries {t:.3f} t/day > capacity "
+                         f"{cap:.3f}")
+        for z in self.zones:
+            need = lg.supply_t_per_person_day * self.P_z[z]
+            if abs(net[z] - need) > 1e-4 + _slack(need):
+                self.bad("logistics", f"zone {z} receives {net[z]:.3f} t/day net, needs "
+                         f"{need:.3f} ({self.P_z[z]} people x {lg.supply_t_per_person_day:g})")
+        for h in self.sc.hubs:
+            if h.capacity_personnel is None:
+                continue
+            cap = h.capacity_personnel * lg.supply_t_per_person_day
+            if -net[h.id] > cap + 1e-4 + _slack(cap):
+                self.bad("logistics", f"hub {h.id} sends {-net[h.id]:.3f} t/day > its "
+                         f"throughput {cap:.3f} ({h.capacity_personnel} people)")
+        self.transport = sum(
+            routes[n].km * t for n, t in carried.items()) * lg.cost_per_tonne_km * 365 / 12
+
     def totals(self) -> None:
         units = self.units
         for a in self.alloc_rows:
@@ -704,8 +764,11 @@ class _Check:
         if value is None:
             return
         kind = obj.get("kind")
-        if kind == "cost" and not self.r.soft_requirements and not _close(value, self.cost):
-            self.bad("totals", f"objective value {value:g} != cost {self.cost:g}")
+        cost = self.cost + self.transport
+        if kind == "cost" and not self.r.soft_requirements and not _close(value, cost):
+            self.bad("totals", f"objective value {value:g} != cost {cost:g}"
+                     + (f" (force {self.cost:g} + transport {self.transport:g})"
+                        if self.transport else ""))
         if kind == "acceptability" and self.N > 0:
             low = min(self.party_acceptability().values(), default=0.0)
             if not _close(value, low):
@@ -757,13 +820,14 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     chk.lead_nation()
     chk.size_budget()
     chk.qrf()
+    chk.logistics()
     chk.totals()
     return chk.out + _companion(sc, solution)
 
 
 # the companion's figures, read as a solution of its own (docs/solution-file.md, companion)
 COMPANION_KEYS = ("status", "mip_gap", "objective", "zones", "allocations", "contributors",
-                  "acceptability", "armament_acceptability", "totals")
+                  "acceptability", "armament_acceptability", "totals", "flows", "logistics")
 
 
 def _companion(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
@@ -803,7 +867,7 @@ def _companion(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
     other = sc.model_copy(update={"rules": rules})
     plan = {k: v for k, v in solution.items()
             if k not in ("companion", "sensitivity", "iterations", *COMPANION_KEYS)}
-    plan.update({k: comp.get(k) for k in COMPANION_KEYS})
+    plan.update({k: comp[k] for k in COMPANION_KEYS if k in comp})
     return out + [Violation(v.family, f"companion ({role}): {v.detail}")
                   for v in verify(other, plan)]
 
