@@ -224,3 +224,68 @@ def test_the_verifier_prices_transport(tmp_path: Path) -> None:
                      cost_per_tonne_km=1.0)
     assert found == [f"totals: objective value 10000 != cost {10_000 + 20 * 365 / 12:g} "
                      f"(force 10000 + transport {20 * 365 / 12:g})"]
+
+
+def test_a_staging_hub_only_passes_supplies_on(tmp_path: Path) -> None:
+    """A hub that is no supply entry (entry false) sits between the entry and the zone: the
+    supplies pass through it, it keeps and sends nothing of its own; if it were the only
+    hub, no entry would reach the zone."""
+    doc = case()
+    doc["hubs"].append({"id": "stage", "location": {"lat": 40.05, "lon": 46.05},
+                        "entry": False, "capacity_personnel": 1})
+    doc["routes"] = [{"from": "hub", "to": "stage", "km": 5}, {"from": "stage", "to": "z1",
+                                                               "km": 5}]
+    sol = run(doc, tmp_path)
+    assert {f["route"]: f["tonnes_per_day"] for f in sol["flows"]} == {
+        "hub-stage": pytest.approx(2.0), "stage-z1": pytest.approx(2.0)}
+    assert [h["hub"] for h in sol["logistics"]["hubs"]] == ["hub"]
+    doc["hubs"] = [doc["hubs"][1]]
+    doc["routes"] = [doc["routes"][1]]
+    p = tmp_path / "no_entry.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError) as e:
+        load_resolved(p)
+    assert "zones.z1: required zone that no hub can reach over open routes (with " \
+           "logistics on, a hub where supplies enter: entry true)" in str(e.value)
+
+
+def test_the_lachin_corridor_closed(tmp_path: Path) -> None:
+    """karabakh_2020 with logistics on: the corridor road from Goris carries the supplies of
+    the zones behind it; closed, they come from Barda across the contact line (the force
+    stays: those routes have room), and with the Barda roads closed too no supply entry
+    reaches the area, which the loader says zone by zone."""
+    from pkplanner.engine.highs import SolverSettings
+    from pkplanner.pipeline import solve_checked
+
+    def flows(*sets: str) -> dict[str, float]:
+        rs = load_resolved("karabakh_2020", None, ["logistics={}", *sets])
+        done = solve_checked(rs, None, SolverSettings(gap=1e-3))
+        assert done.doc["status"] == "optimal" and done.verdict == []
+        return {f["route"]: f["tonnes_per_day"] for f in done.doc["flows"]}
+
+    open_ = flows()
+    assert open_["goris-lachin_corridor"] > 100
+    closed = flows("routes.goris-lachin_corridor.closed=true")
+    assert "goris-lachin_corridor" not in closed
+    assert closed["barda-loc_north"] + closed["barda-loc_east"] == pytest.approx(
+        0.1 * 3240, rel=1e-3)
+    with pytest.raises(InputError) as e:
+        load_resolved("karabakh_2020", None, [
+            "logistics={}", "routes.goris-lachin_corridor.closed=true",
+            "routes.barda-loc_north.closed=true", "routes.barda-loc_east.closed=true"])
+    assert "zones.lachin_corridor: required zone that no hub can reach" in str(e.value)
+
+
+def test_the_report_shows_the_flows_and_the_full_route(tmp_path: Path) -> None:
+    from pkplanner.report import build_report
+    doc = case(route_cap=1.8)
+    sol = run(doc, tmp_path)
+    p = tmp_path / "r.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    report = build_report(load_resolved(p), sol, [])
+    md = report.markdown()
+    assert "| hub-z1 | hub → z1 | 10 | 1.8 | 1.8 | 100.0% | binding |" in md
+    assert "| logistics | supplies from the hubs reach every deployed zone within route and " \
+           "hub capacities | 1.8 t/day delivered; fullest: route hub-z1 1.8 of 1.8 t/day |" in md
+    names = [t.name for t in report.figures["network"].data]
+    assert "supply flow (width: t/day)" in names

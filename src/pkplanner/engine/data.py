@@ -59,7 +59,8 @@ class ModelData:
     routes: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
     # route name -> (end, end, km, tonnes/day it carries; inf: no limit), open routes only
     hub_cap: dict[str, float] = field(default_factory=dict)  # hub -> tonnes/day it sends
-    hubs: list[str] = field(default_factory=list)
+    hubs: list[str] = field(default_factory=list)   # where supplies enter (Hub.entry)
+    transit: list[str] = field(default_factory=list)  # hubs that only pass supplies on
     tkm_month: float = 0.0                         # cost of one tonne-km a day for a month
     rules: Rules = field(repr=False, default_factory=Rules)
 
@@ -243,8 +244,9 @@ def logistics_data(sc: Scenario) -> dict[str, Any]:
         "routes": {rt.name: (rt.from_, rt.to, rt.km, route_capacity(sc, rt))
                    for rt in sc.routes if not rt.closed},
         "hub_cap": {h.id: h.capacity_personnel * lg.supply_t_per_person_day
-                    for h in sc.hubs if h.capacity_personnel is not None},
-        "hubs": [h.id for h in sc.hubs],
+                    for h in sc.hubs if h.capacity_personnel is not None and h.entry},
+        "hubs": [h.id for h in sc.hubs if h.entry],
+        "transit": [h.id for h in sc.hubs if not h.entry],
         "tkm_month": lg.cost_per_tonne_km * DAYS_PER_MONTH,
     }
 

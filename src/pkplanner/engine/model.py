@@ -268,7 +268,8 @@ def structure(d: ModelData) -> str:
         sorted(d.avail), enough, rules, flags,
         sorted(p for p, g in d.gamma.items() if g > 0), sorted(d.acc_dev),
         sorted(d.armacc_dev.items()),
-        d.supply, sorted(d.routes.items()), sorted(d.hub_cap.items()), d.hubs, d.tkm_month,
+        d.supply, sorted(d.routes.items()), sorted(d.hub_cap.items()), d.hubs, d.transit,
+        d.tkm_month,
     ]
     return repr(parts)
 
@@ -643,14 +644,17 @@ def add_logistics(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
         return (sum(_m.flow[k] for k in into.get(n, []))
                 - sum(_m.flow[k] for k in out.get(n, [])))
 
-    m.logistics_balance = pyo.Constraint(d.zones, rule=lambda _m, z: (
-        net_in(_m, z) == d.supply * _m.P_z[z]))
+    linked = set(into) | set(out)
+    m.logistics_balance = pyo.Constraint(
+        d.zones + [h for h in d.transit if h in linked], rule=lambda _m, n: (
+            net_in(_m, n) == (d.supply * _m.P_z[n] if n in _m.P_z else 0)))
     capped = [r for r, (_a, _b, _km, cap) in d.routes.items()
               if math.isfinite(cap) and ix.on("logistics", "route", r)]
     m.logistics_route = pyo.Constraint(capped, rule=lambda _m, r: (
         _m.flow[r, d.routes[r][0], d.routes[r][1]] + _m.flow[r, d.routes[r][1], d.routes[r][0]]
         <= d.routes[r][3]))
-    hubs = [h for h in d.hubs if h in d.hub_cap and ix.on("logistics", "hub", h)]
+    hubs = [h for h in d.hubs if h in d.hub_cap and h in linked
+            and ix.on("logistics", "hub", h)]
     m.logistics_hub = pyo.Constraint(hubs, rule=lambda _m, h: -net_in(_m, h) <= d.hub_cap[h])
 
 

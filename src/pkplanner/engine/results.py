@@ -187,6 +187,8 @@ def shortest_routing(d: ModelData, demand: dict[str, float]
     g.add_node(source, demand=-sum(kg.values()))
     for z in d.zones:
         g.add_node(z, demand=kg[z])
+    for h in d.transit:
+        g.add_node(h, demand=0)
     for h in d.hubs:
         g.add_node(h, demand=0)
         cap = d.hub_cap.get(h)

@@ -260,7 +260,7 @@ def _flows(v: View, lg: dict[str, Any]) -> list[Block]:
           "risk; a hub sends at most its capacity (people) x the supply per person."
           + (f" Source: {conf.source}." if conf and conf.source else ""))
     bound = {b.split(".", 2)[2] for b in v.binding if b.startswith("logistics.route.")}
-    rows = [[f["route"], f"{v.zlabel(f['from'])} → {v.zlabel(f['to'])}", f"{f['km']:g}",
+    rows = [[f["route"], f"{f['from']} → {f['to']}", f"{f['km']:g}",
              f"{float(f['tonnes_per_day']):,.1f}",
              f"{float(f['capacity_tpd']):,.1f}" if f.get("capacity_tpd") is not None
              else "unlimited",

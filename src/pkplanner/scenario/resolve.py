@@ -543,8 +543,11 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
     if not p:
         g = network.build_graph(sc)
         required = [z.id for z in sc.zones if z.required]
-        for zid in network.unreachable_from_hubs(g, required, [h.id for h in sc.hubs]):
-            bad(f"zones.{zid}", "required zone that no hub can reach over open routes")
+        entries = [h.id for h in sc.hubs if h.entry or sc.logistics is None]
+        for zid in network.unreachable_from_hubs(g, required, entries):
+            bad(f"zones.{zid}", "required zone that no hub can reach over open routes"
+                + (" (with logistics on, a hub where supplies enter: entry true)"
+                   if sc.logistics is not None and len(entries) < len(sc.hubs) else ""))
     return p
 
 

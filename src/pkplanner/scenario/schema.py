@@ -291,6 +291,13 @@ class Hub(Strict):
         description="People the hub can sustain: with `logistics` on, the supplies leaving "
                     "it are at most this x logistics.supply_t_per_person_day. Null "
                     "(default): not stated (no limit).")
+    entry: bool = Field(
+        True, title="supply entry",
+        description="Supplies enter the network here (a border crossing, a working airport or "
+                    "railhead, a depot supplied from outside). False: a staging point inside "
+                    "the area, itself supplied over routes (with `logistics` on it only "
+                    "passes supplies on, and does not count as a hub that reaches a zone). "
+                    "Default true.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 

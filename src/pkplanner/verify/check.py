@@ -645,7 +645,10 @@ class _Check:
                 self.bad("logistics", f"zone {z} receives {net[z]:.3f} t/day net, needs "
                          f"{need:.3f} ({self.P_z[z]} people x {lg.supply_t_per_person_day:g})")
         for h in self.sc.hubs:
-            if h.capacity_personnel is None:
+            if not h.entry and abs(net[h.id]) > 1e-4:
+                self.bad("logistics", f"hub {h.id} is no supply entry but "
+                         f"{'sends' if net[h.id] < 0 else 'keeps'} {abs(net[h.id]):.3f} t/day")
+            if h.capacity_personnel is None or not h.entry:
                 continue
             cap = h.capacity_personnel * lg.supply_t_per_person_day
             if -net[h.id] > cap + 1e-4 + _slack(cap):
