@@ -108,3 +108,34 @@ def test_a_script_zone_name_does_not_run(offline_browser: Any, tmp_path: Path) -
     page.close()
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert seen["blocked"] == []
+
+
+def test_the_map_draws_borders_and_supply_flows_offline(offline_browser: Any,
+                                                        tmp_path: Path) -> None:
+    """karabakh_2020 with logistics on: the network chart has the Natural Earth border layer
+    (lines drawn in the page, from the installed file), the country names, and one line per
+    route that carries supplies, wider for more tonnes."""
+    rs = load_resolved(ROOT / "scenarios" / "karabakh_2020.yaml", "C", ["logistics={}"])
+    outcome = solve(rs, None, SolverSettings(time_limit=60, gap=0.01))
+    doc = json.loads(json.dumps(document(rs, outcome)))
+    assert [str(v) for v in verify(rs, doc)] == []
+    _, page_path = report.write_report(tmp_path, rs, doc, None)
+    page, seen = open_offline(offline_browser, page_path)
+    traces = page.evaluate("""() => document.querySelector('#chart-network').data.map(
+        t => ({name: t.name, n: (t.x || []).filter(x => x !== null).length,
+               width: t.line ? t.line.width : null, text: t.text}))""")
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for t in traces:
+        by_name.setdefault(t["name"], []).append(t)
+    assert by_name["border (Natural Earth)"][0]["n"] > 40        # a real border, not a box
+    assert {"ARMENIA", "AZERBAIJAN"} <= set(by_name["country"][0]["text"])
+    flows = by_name["supply flow (width: t/day)"]
+    assert len(flows) == len(doc["flows"]) and len(flows) >= 5
+    widest = max(flows, key=lambda t: t["width"])
+    biggest = max(doc["flows"], key=lambda f: f["tonnes_per_day"])
+    assert widest["width"] == pytest.approx(12.0) and biggest["tonnes_per_day"] > 0
+    # the border layer is drawn: its path is in the SVG
+    assert page.locator("#chart-network .scatterlayer .trace path.js-line").count() >= (
+        1 + len(flows))
+    page.close()
+    assert seen["blocked"] == [] and seen["errors"] == [] and seen["dialogs"] == []

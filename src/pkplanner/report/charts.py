@@ -3,8 +3,9 @@ the solutions side by side).
 
 Every scenario string that reaches a figure goes through `esc`: plotly renders a subset of
 HTML in labels and hover texts, and the page template cannot escape inside a figure. The
-zone network is a plain scatter on lon/lat axes, not a geo trace, whose base map plotly
-would download: the page must work offline.
+zone network is a plain scatter on lon/lat axes over country borders read from an installed
+file (basemap.py), not a geo trace, whose base map plotly would download: the page must work
+offline.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from pkplanner.report import basemap
 from pkplanner.report.fmt import esc
 from pkplanner.report.view import View
 from pkplanner.solution import metrics
@@ -77,11 +79,121 @@ def chart_personnel_by_zone(v: View) -> Any:
     return layout(fig, "Personnel by zone and armament level")
 
 
+MAP_WIDTH = 800             # the map's plot area (px): what a report page (1,200 px) or
+                            # the app gives it with the legend below; the height follows
+# where a label may sit around its marker, in order of preference, and its box's corner
+# offset: (dx, dy) in units of (marker radius, text width, text height)
+LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left", "top right",
+               "top left", "bottom right", "bottom left")
+
+
+def _spot_box(spot: str, x: float, y: float, r: float, w: float, h: float
+              ) -> tuple[float, float, float, float]:
+    """The pixel box (x0, y0, x1, y1; y up) plotly gives a label at `spot` of a marker of
+    radius r at (x, y)."""
+    vert, horiz = spot.split()
+    if horiz == "center":
+        x0 = x - w / 2
+    elif horiz == "right":
+        x0 = x + (r if vert == "middle" else 0.7 * r)
+    else:
+        x0 = x - (r if vert == "middle" else 0.7 * r) - w
+    if vert == "middle":
+        y0 = y - h / 2
+    elif vert == "top":
+        y0 = y + (r if horiz == "center" else 0.7 * r)
+    else:
+        y0 = y - (r if horiz == "center" else 0.7 * r) - h
+    return x0, y0, x0 + w, y0 + h
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return (max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            * max(0.0, min(a[3], b[3]) - max(a[1], b[1])))
+
+
+def map_height(view: tuple[float, float, float, float], ratio: float) -> float:
+    """The plot area's height (px) that shows `view` at MAP_WIDTH with true proportions,
+    within 380..900."""
+    return min(900.0, max(380.0, MAP_WIDTH * (view[3] - view[1]) * ratio
+                          / max(view[2] - view[0], 1e-9)))
+
+
+def label_spots(nodes: list[tuple[float, float, float, str]],
+                view: tuple[float, float, float, float], ratio: float,
+                width: float = MAP_WIDTH, height: float = 640.0) -> list[str]:
+    """A label position per node (lon, lat, marker size px, text) that keeps labels off
+    each other and off the markers at the map's default size: greedy, biggest marker first,
+    each label at the first spot that overlaps nothing placed (else the least overlap)."""
+    lon0, lat0, lon1, lat1 = view
+    scale = min(width / max(lon1 - lon0, 1e-9), height / max((lat1 - lat0) * ratio, 1e-9))
+    px = [((x - lon0) * scale, (y - lat0) * scale * ratio, size / 2, text)
+          for x, y, size, text in nodes]
+    taken: list[tuple[float, ...]] = [(x - r, y - r, x + r, y + r) for x, y, r, _t in px]
+    spots = ["top center"] * len(px)
+    for i in sorted(range(len(px)), key=lambda k: -px[k][2]):
+        x, y, r, text = px[i]
+        w, h = 7.0 * len(text) + 4, 15.0
+        boxes = [(spot, _spot_box(spot, x, y, r + 2, w, h)) for spot in LABEL_SPOTS]
+        spot, best = min(boxes, key=lambda sb: (sum(_overlap(sb[1], t) for t in taken),
+                                                LABEL_SPOTS.index(sb[0])))
+        spots[i] = spot
+        taken.append(best)
+    return spots
+
+
+def map_view(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The map's extent: the nodes with a margin (a fifth of the span, at least 0.15°)."""
+    xs, ys = [p[0] for p in points] or [0.0], [p[1] for p in points] or [0.0]
+    mx = max(0.15, 0.2 * (max(xs) - min(xs)))
+    my = max(0.15, 0.2 * (max(ys) - min(ys)))
+    return (round(min(xs) - mx, 3), round(min(ys) - my, 3), round(max(xs) + mx, 3),
+            round(max(ys) + my, 3))
+
+
+def _borders(fig: Any, view: tuple[float, float, float, float],
+             nodes: list[tuple[float, float]], ratio: float) -> None:
+    """Country borders (Natural Earth, report/basemap.py) and country names, under the
+    network."""
+    found = basemap.countries(view)
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for c in found:
+        for run in c.lines:
+            xs += [p[0] for p in run] + [None]
+            ys += [p[1] for p in run] + [None]
+    if xs:
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
+                                 line={"color": "#a8a29e", "width": 1},
+                                 name="border (Natural Earth)", legendgroup="map"))
+    spots = [(c, country_label(c, nodes, ratio)) for c in found]
+    named = [(c, xy) for c, xy in spots if xy is not None]
+    if named:
+        fig.add_trace(go.Scatter(
+            x=[xy[0] for _c, xy in named], y=[xy[1] for _c, xy in named],
+            mode="text", text=[esc(c.name.upper()) for c, _xy in named], hoverinfo="skip",
+            textfont={"color": "#c4bdb6", "size": 14}, showlegend=False, name="country"))
+
+
+def country_label(c: basemap.Country, nodes: list[tuple[float, float]], ratio: float
+                  ) -> tuple[float, float] | None:
+    """Where a country's name goes: the point inside it, in view, farthest from every node
+    (names stay clear of the network)."""
+    if not c.inside:
+        return None
+    return max(c.inside, key=lambda p: min(
+        [math.hypot(p[0] - x, (p[1] - y) * ratio) for x, y in nodes] + [9.0]))
+
+
 def chart_network(v: View) -> Any:
     sc = v.sc
     pos = {z.id: (z.location.lon, z.location.lat) for z in sc.zones}
     pos.update({h.id: (h.location.lon, h.location.lat) for h in sc.hubs})
+    view = map_view(list(pos.values()))
+    lat0 = (view[1] + view[3]) / 2
+    ratio = 1 / max(math.cos(math.radians(lat0)), 0.1)
     fig = go.Figure()
+    _borders(fig, view, list(pos.values()), ratio)
     for closed in (False, True):
         xs: list[float | None] = []
         ys: list[float | None] = []
@@ -123,34 +235,46 @@ def chart_network(v: View) -> Any:
                           f"{float(flows[rt.name]['tonnes_per_day']):,.1f} t/day"
                           if rt.name in flows else "") for rt in mids],
             hoverinfo="text", name="route"))
+    # the labelled markers, sized first so that the labels can be placed around them
+    idle = [z for z in v.zones if not z.get("deployed") and z["zone"] in v.zone]
+    idle_zones = [v.zone[z["zone"]] for z in idle] if v.zones else list(sc.zones)
+    pmax = max([int(z["personnel"]) for z in v.deployed] + [1])
+    deployed = [z for z in v.deployed if z["zone"] in v.zone]
+    size = {z["zone"]: 10 + 26 * math.sqrt(int(z["personnel"]) / pmax) for z in deployed}
+    nodes = ([(h.location.lon, h.location.lat, 12.0, h.id) for h in sc.hubs]
+             + [(z.location.lon, z.location.lat, 10.0, z.id) for z in idle_zones]
+             + [(*pos[z["zone"]], size[z["zone"]], str(z["zone"])) for z in deployed])
+    plot_h = map_height(view, ratio)
+    spots = dict(zip([n[3] for n in nodes], label_spots(nodes, view, ratio, height=plot_h),
+                     strict=True))
     if sc.hubs:
         fig.add_trace(go.Scatter(
             x=[h.location.lon for h in sc.hubs], y=[h.location.lat for h in sc.hubs],
-            mode="markers+text", text=[esc(h.id) for h in sc.hubs], textposition="bottom right",
+            mode="markers+text", text=[esc(h.id) for h in sc.hubs],
+            textposition=[spots[h.id] for h in sc.hubs],
             marker={"symbol": "square", "size": 12, "color": "#333333"}, name="hub",
             hovertext=[f"hub {esc(h.name or h.id)}<br>capacity "
                        + (f"{h.capacity_personnel:,}" if h.capacity_personnel is not None
                           else "unlimited") for h in sc.hubs], hoverinfo="text"))
-    idle = [z for z in v.zones if not z.get("deployed") and z["zone"] in v.zone]
-    if idle or not v.zones:
-        zs = [v.zone[z["zone"]] for z in idle] if v.zones else list(sc.zones)
+    if idle_zones:
         fig.add_trace(go.Scatter(
-            x=[z.location.lon for z in zs], y=[z.location.lat for z in zs],
-            mode="markers+text", text=[esc(z.id) for z in zs], textposition="top center",
+            x=[z.location.lon for z in idle_zones], y=[z.location.lat for z in idle_zones],
+            mode="markers+text", text=[esc(z.id) for z in idle_zones],
+            textposition=[spots[z.id] for z in idle_zones],
             marker={"symbol": "circle-open", "size": 10, "color": "#999999"},
             name="zone, not deployed" if v.zones else "zone",
-            hovertext=[f"{esc(z.name or z.id)}<br>not deployed" for z in zs],
+            hovertext=[f"{esc(z.name or z.id)}<br>not deployed" for z in idle_zones],
             hoverinfo="text"))
-    pmax = max([int(z["personnel"]) for z in v.deployed] + [1])
     for i, lv in enumerate(v.levels):
-        zs2 = [z for z in v.deployed if z["armament"] == lv and z["zone"] in v.zone]
+        zs2 = [z for z in deployed if z["armament"] == lv]
         if not zs2:
             continue
         fig.add_trace(go.Scatter(
             x=[v.zone[z["zone"]].location.lon for z in zs2],
             y=[v.zone[z["zone"]].location.lat for z in zs2],
-            mode="markers+text", text=[esc(z["zone"]) for z in zs2], textposition="top center",
-            marker={"size": [10 + 26 * math.sqrt(int(z["personnel"]) / pmax) for z in zs2],
+            mode="markers+text", text=[esc(z["zone"]) for z in zs2],
+            textposition=[spots[z["zone"]] for z in zs2],
+            marker={"size": [size[z["zone"]] for z in zs2],
                     "color": LEVEL_COLOURS.get(lv, PALETTE[i % len(PALETTE)]), "opacity": 0.8,
                     "line": {"width": 1, "color": "#333333"}},
             name=f"deployed, {esc(lv)}",
@@ -159,14 +283,19 @@ def chart_network(v: View) -> Any:
                        f"{int(z['personnel']):,}<br>lead: "
                        f"{esc(v.cname(z['lead'])) if z.get('lead') else 'none'}"
                        for z in zs2], hoverinfo="text"))
-    lats = [p[1] for p in pos.values()] or [0.0]
-    lat0 = (min(lats) + max(lats)) / 2
     # equal distances on both axes: a degree of longitude is cos(lat) of a degree of latitude
-    fig.update_xaxes(title="longitude (°E)", showgrid=True, zeroline=False, constrain="domain")
-    fig.update_yaxes(title="latitude (°N)", showgrid=True, zeroline=False, scaleanchor="x",
-                     scaleratio=1 / max(math.cos(math.radians(lat0)), 0.1), constrain="domain")
-    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1})
-    return layout(fig, "Zone network", height=640)
+    fig.update_xaxes(title="longitude (°E)", showgrid=False, zeroline=False, constrain="domain",
+                     range=[view[0], view[2]])
+    fig.update_yaxes(title="latitude (°N)", showgrid=False, zeroline=False, scaleanchor="x",
+                     scaleratio=ratio, constrain="domain", range=[view[1], view[3]])
+    fig = layout(fig, "Zone network", height=round(plot_h + 200))
+    fig.update_layout(legend={"orientation": "h", "x": 0, "y": -60 / plot_h,
+                              "yanchor": "top"},
+                      margin={"l": 60, "r": 20, "t": 60, "b": 140})
+    fig.add_annotation(text=f"Borders: {basemap.DATASET}", showarrow=False, xref="paper",
+                       yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
+                       font={"size": 10, "color": "#888888"})
+    return fig
 
 
 def chart_acceptability(v: View) -> Any:

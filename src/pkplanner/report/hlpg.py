@@ -236,8 +236,11 @@ def _logistics(v: View, figures: dict[str, Any]) -> Section:
     if r.qrf_hours is not None:
         s.blocks.extend(_qrf(v))
     figures["network"] = charts.chart_network(v)
-    s.chart("network", "Zone network: zones sized by personnel and coloured by armament, "
-                       "hubs as squares, routes as lines (dashed: closed)")
+    s.chart("network", "Zone network over the country borders (Natural Earth 1:10m): zones "
+                       "sized by personnel and coloured by armament, hubs as squares, routes "
+                       "as lines (dashed: closed)"
+            + (", supply flows as orange lines as wide as their tonnage" if v.sol.get("flows")
+               else ""))
     return s
 
 
