@@ -18,13 +18,16 @@ from pydantic import BaseModel
 
 from pkplanner.errors import Problem
 from pkplanner.report import esc
+from pkplanner.scenario.resolve import fill_logistics
 from pkplanner.scenario.schema import (
     Acceptability,
     Contributor,
     Hub,
+    Logistics,
     Party,
     Route,
     Rules,
+    Scenario,
     Veto,
     Zone,
 )
@@ -126,15 +129,18 @@ def scenario_editors(tabs: dict[str, Any], slots: dict[str, Any]) -> dict[str, A
                     "km": st.column_config.NumberColumn(min_value=0.0),
                     "mine_risk": st.column_config.NumberColumn(min_value=0.0, max_value=1.0,
                                                                step=0.05),
-                    "closed": st.column_config.CheckboxColumn()}))
+                    "closed": st.column_config.CheckboxColumn(),
+                    "capacity_tpd": st.column_config.NumberColumn(min_value=0.0)}))
         doc["routes"] = tables.list_from_frame(out, tables.ROUTE_COLS, base.get("routes") or [])
+        _logistics(base, doc)
         st.markdown("**Hubs** (logistics entry points)")
         out = st.data_editor(state.frame("hubs", lambda: tables.list_frame(
             base.get("hubs") or [], tables.HUB_COLS)), key=state.editor_key("hubs"),
             num_rows="dynamic", width="stretch", hide_index=True, column_config=_columns(
                 Hub, tables.HUB_COLS,
                 id=st.column_config.TextColumn(required=True, pinned=True),
-                capacity_personnel=st.column_config.NumberColumn(min_value=0, step=1)))
+                capacity_personnel=st.column_config.NumberColumn(min_value=0, step=1),
+                entry=st.column_config.CheckboxColumn()))
         doc["hubs"] = tables.list_from_frame(out, tables.HUB_COLS, base.get("hubs") or [])
     with tabs["contributors"]:
         slots["contributors"] = st.container()
@@ -236,6 +242,24 @@ def _on_default() -> None:
     s = state.ss()
     s["doc"].setdefault("acceptability", {})["default"] = s["acc_default"]
     s["base_doc"].setdefault("acceptability", {})["default"] = s["acc_default"]
+
+
+def _logistics(base: dict[str, Any], doc: dict[str, Any]) -> None:
+    """Supply flows on or off (the scenario's `logistics` block); on, its two figures a
+    planner argues about, with the doctrine's values for the rest."""
+    on = st.checkbox("Model supply flows (logistics)", value=base.get("logistics") is not None,
+                     key="logistics_on", help=tables.help_text(Scenario, ("logistics",)))
+    if not on:
+        doc["logistics"] = None
+        return
+    lg = fill_logistics({"logistics": dict(base.get("logistics") or {})})["logistics"]
+    cols = st.columns(2)
+    for col, key, step in ((cols[0], "supply_t_per_person_day", 0.01),
+                           (cols[1], "cost_per_tonne_km", 0.1)):
+        lg[key] = col.number_input(
+            tables.label(Logistics, (key,)), min_value=0.0, value=float(lg[key]), step=step,
+            key=f"logistics_{key}", help=tables.help_text(Logistics, (key,)))
+    doc["logistics"] = lg
 
 
 def _network_preview(doc: dict[str, Any]) -> None:

@@ -44,12 +44,14 @@ HUB_COLS = [
     Col("id", ("id",), "id"), Col("name", ("name",), "str"),
     Col("lat", ("location", "lat"), "float"), Col("lon", ("location", "lon"), "float"),
     Col("capacity_personnel", ("capacity_personnel",), "opt_int"),
-    Col("notes", ("notes",), "str"),
+    Col("entry", ("entry",), "bool"), Col("notes", ("notes",), "str"),
 ]
 ROUTE_COLS = [
+    Col("id", ("id",), "opt_str"),
     Col("from", ("from",), "id"), Col("to", ("to",), "id"), Col("km", ("km",), "float"),
     Col("road", ("road",), "id"), Col("mine_risk", ("mine_risk",), "float"),
-    Col("closed", ("closed",), "bool"), Col("notes", ("notes",), "str"),
+    Col("closed", ("closed",), "bool"), Col("capacity_tpd", ("capacity_tpd",), "opt_float"),
+    Col("notes", ("notes",), "str"),
 ]
 CONTRIBUTOR_COLS = [
     Col("id", ("id",), "id"), Col("name", ("name",), "str"),

@@ -291,6 +291,25 @@ def test_uncertain_scores_show_the_nominal_and_robust_plans_side_by_side() -> No
                for t in texts(at, "caption")), texts(at, "caption")
 
 
+def test_supply_flows_on_the_map() -> None:
+    """Tick "Model supply flows" on karabakh_2020 and solve: the plan carries flows from the
+    doctrine's figures, verified, and the map draws them over the borders."""
+    at = start()
+    at.checkbox(key="logistics_on").check()
+    run_ok(at)
+    assert at.number_input(key="logistics_supply_t_per_person_day").value == pytest.approx(0.1)
+    solve(at)
+    v = latest(at)
+    assert v.status == "optimal" and v.verdict == []
+    assert v.solution["flows"] and v.solution["logistics"]["demand_tpd"] == pytest.approx(
+        0.1 * v.solution["totals"]["personnel"])
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    network = next(s for s in specs
+                   if s["layout"].get("title", {}).get("text") == "Zone network")
+    names = {t.get("name") for t in network["data"]}
+    assert {"border (Natural Earth)", "supply flow (width: t/day)"} <= names
+
+
 def test_hostile_scenario_text_is_escaped() -> None:
     import re
     hostile = "![x](http://example.invalid/x.png) <img src=x onerror=alert(1)>"

@@ -289,3 +289,22 @@ def test_the_report_shows_the_flows_and_the_full_route(tmp_path: Path) -> None:
            "hub capacities | 1.8 t/day delivered; fullest: route hub-z1 1.8 of 1.8 t/day |" in md
     names = [t.name for t in report.figures["network"].data]
     assert "supply flow (width: t/day)" in names
+
+
+def test_a_season_closes_its_routes(tmp_path: Path) -> None:
+    """A pass closed in winter: with network.season winter the route is closed in the
+    resolved scenario (for travel and supplies alike) and the supplies take the long way;
+    in any other season, or none, it is open."""
+    doc = case()
+    doc["hubs"].append({"id": "far", "location": {"lat": 40.5, "lon": 46.5}})
+    doc["routes"][0]["closed_in"] = ["winter"]
+    doc["routes"].append({"from": "far", "to": "z1", "km": 50})
+    sol = run(doc, tmp_path)
+    assert [f["route"] for f in sol["flows"]] == ["hub-z1"]
+    doc["network"] = {"season": "winter"}
+    sol = run(doc, tmp_path)
+    assert [f["route"] for f in sol["flows"]] == ["far-z1"]
+    rs = load_resolved("karabakh_kcg_2014", None, ["network.season=winter"])
+    closed = {r.name for r in rs.scenario.routes if r.closed}
+    assert closed == {"nk_north-kelbajar", "vardenis-kelbajar"}
+    assert not any(r.closed for r in load_resolved("karabakh_kcg_2014").scenario.routes)

@@ -693,6 +693,10 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
     doc = sc.to_document()
     doc["rules"] = rules
     doc["planning_option"] = oid
+    season = sc.network.season
+    for rt in doc["routes"]:            # the season's closures, written out
+        if season is not None and season in (rt.get("closed_in") or []):
+            rt["closed"] = True
     doc["extends"] = None       # the base is merged in: the resolved document stands alone
     # --set rules.* must survive re-resolving this document: keep them in the option too
     rules_sets = {k.split(".", 1)[1].split(".")[0] for k in loaded.overrides

@@ -319,6 +319,10 @@ class Route(Strict):
                                          "1 + network.mine_risk_factor x mine_risk. Default 0.")
     closed: bool = Field(False, description="A closed route is left out of the network; "
                                             "default false.")
+    closed_in: list[Slug] = Field(
+        default_factory=list, title="closed in",
+        description="Seasons in which the route is closed (a mountain pass in winter); "
+                    "network.season picks one. None by default.")
     capacity_tpd: NonNeg | None = Field(
         None, title="capacity (t/day)",
         description="Tonnes of supplies a day the route carries, both directions together "
@@ -680,6 +684,10 @@ class NetworkSettings(Strict):
     mine_risk_factor: NonNeg = Field(
         2.0, description="Travel time on a route is multiplied by 1 + this x the route's "
                          "mine_risk. Default 2.")
+    season: Slug | None = Field(
+        None, description="The season the plan is for (e.g. winter): a route whose "
+                          "`closed_in` lists it is closed. Null (default): no season, every "
+                          "route as written.")
 
 
 class Logistics(Strict):
