@@ -75,14 +75,34 @@ MIN_PERSONNEL = 30
 MAX_PERSONNEL = 3000
 CIV_TEAM_SIZE = 6  # models/doctrine.yaml civ_monitor_team.personnel
 
+def memberships(field: str) -> dict[str, object]:
+    """`groups`, `joined` and `left` from the CSV's groups column: `nato` (a member
+    throughout), `nato@2023` (joined 2023), `eu@1973-2020` (joined 1973, left 2020)."""
+    groups: list[str] = []
+    joined: dict[str, int] = {}
+    left: dict[str, int] = {}
+    for token in (t for t in field.split(";") if t):
+        name, _, years = token.partition("@")
+        groups.append(name)
+        start, _, end = years.partition("-")
+        if start:
+            joined[name] = int(start)
+        if end:
+            left[name] = int(end)
+    return {"groups": groups, **({"joined": joined} if joined else {}),
+            **({"left": left} if left else {})}
+
+
 SOURCES = [
-    "Membership of groups: OSCE participating States (57; Armenia and Azerbaijan are the "
-    "parties); NATO (32 members, with Finland since 2023 and Sweden since 2024); EU (27, since "
-    "2020); CSTO (Armenia, Belarus, Kazakhstan, Kyrgyzstan, Russia, Tajikistan); CIS (members "
-    "taking part, Turkmenistan as associate; Ukraine stopped taking part in 2018, Georgia left in "
-    "2009); OSCE Minsk Group co-chairs France, Russia, United States and members Belarus, "
-    "Finland, Germany, Italy, Sweden, Turkey; neighbours of the conflict area Georgia, Iran, "
-    "Russia, Turkey (docs: shared/design/domain.md).",
+    "Membership of groups, with the years that a scenario's `year` reads: OSCE participating "
+    "States (57; Armenia and Azerbaijan are the parties); NATO (32 members; joined: Albania and "
+    "Croatia 2009, Montenegro 2017, North Macedonia 2020, Finland 2023, Sweden 2024: nato.int, "
+    "member countries); EU (27; Croatia joined 2013; the United Kingdom was a member 1973-2020: "
+    "european-union.europa.eu, country profiles); CSTO (Armenia, Belarus, Kazakhstan, "
+    "Kyrgyzstan, Russia, Tajikistan); CIS (members taking part, Turkmenistan as associate; "
+    "Ukraine took part 1991-2018, Georgia was a member 1993-2009); OSCE Minsk Group co-chairs "
+    "France, Russia, United States and members Belarus, Finland, Germany, Italy, Sweden, Turkey; "
+    "neighbours of the conflict area Georgia, Iran, Russia, Turkey.",
     "Capacity basis: active armed forces, IISS, The Military Balance 2020 (rounded; estimate). "
     "Rule: models/sources.md and scripts/build_pool.py.",
     "Cost basis: UN General Assembly resolution 72/285 (USD 1,428 per person per month from "
@@ -90,7 +110,7 @@ SOURCES = [
     "cost factors are assumptions (models/sources.md).",
     "Working languages: ISO 639-1 codes; 'en' where English is a usual working language of the "
     "state's forces in multinational operations (NATO/EU/Partnership for Peace practice), 'ru' "
-    "where Russian is widely used (assumption for EST, GEO, LVA, MDA, UKR).",
+    "where Russian is widely used (assumption for EST, GEO, LTU, LVA, MDA, UKR).",
     "Acceptability defaults: planner's assumptions following the parties' positions in the KCG "
     "2014 paper (Conciliation Resources), see acceptability.assumptions.",
 ]
@@ -203,7 +223,7 @@ def build() -> dict:
         contributors.append({
             "id": iso,
             "name": r["name"].strip(),
-            "groups": [g for g in r["groups"].split(";") if g],
+            **memberships(r["groups"]),
             "languages": [lang for lang in r["languages"].split(";") if lang],
             "cost_per_person_month": rate,
             "max_personnel": m,

@@ -56,7 +56,7 @@ def vetoes_doc() -> dict[str, Any]:
         "mandates": [{"id": "interposition", "min_armament": "armed", "max_armament": "armed",
                       "requirements": {"presence": {"base": 300}}}],
         "zones": [{"id": "centre", "location": {"lat": 40, "lon": 46.5}}],
-        "hubs": [{"id": "hub", "location": {"lat": 40.2, "lon": 46.5}}],
+        "hubs": [{"id": "hub", "location": {"lat": 40.15, "lon": 46.5}}],
         "routes": [{"from": "hub", "to": "centre", "km": 20}],
         "contributors": [contributor("TUR", 2000, 4), contributor("RUS", 2100, 4),
                          contributor("SWE", 6000, 1), contributor("FIN", 6500, 0)],
@@ -226,7 +226,7 @@ def east_west_doc(third: bool) -> dict[str, Any]:
     it; without SWE each zone has a single eligible contributor."""
     doc = vetoes_doc()
     doc["zones"] = [{"id": "east", "location": {"lat": 40, "lon": 46.5}, "required": True},
-                    {"id": "west", "location": {"lat": 40, "lon": 46.0}, "required": True}]
+                    {"id": "west", "location": {"lat": 40, "lon": 46.25}, "required": True}]
     doc["routes"] = [{"from": "hub", "to": "east", "km": 20},
                      {"from": "hub", "to": "west", "km": 30}]
     doc["vetoes"] = [{"party": "AM", "contributor": "TUR", "zones": ["east"]},

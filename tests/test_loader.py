@@ -203,7 +203,7 @@ def test_extends_merges_base(two_zones_doc: dict[str, Any], tmp_path: Path, writ
                   {"id": "east", "location": {"lat": 40.1, "lon": 46.9}, "line_km": 5,
                    "required": False}],
         "routes": [{"from": "hub", "to": "north", "km": 30},
-                   {"from": "hub", "to": "south", "km": 70}],
+                   {"from": "hub", "to": "south", "km": 85}],
         "contributors": [{"id": "AAA", "cost_per_person_month": 1000},
                          {"id": "DDD", "cost_per_person_month": 100, "max_personnel": 10,
                           "groups": ["osce"], "units": {"observer_team": 1}}],

@@ -210,7 +210,7 @@ def test_problem_is_one_line_even_with_line_breaks_in_input(
     default_acc=st.floats(0, 1),
     floor=st.floats(0, 1),
     mine_risk=st.floats(0, 1),
-    km=st.floats(0.001, 1e5),
+    km=st.floats(60, 1e5),       # north-south: 61.2 km as the crow flies
 )
 @example(threats=(5, 1), pops=(0.0, 0), share=0.0, share_zone=1.0, option_share=1.0, acc={},
          default_acc=0.0, floor=1.0, mine_risk=1.0, km=1e5)

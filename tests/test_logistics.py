@@ -96,7 +96,7 @@ def test_priced_transport_takes_the_near_hub_first(tmp_path: Path) -> None:
     60 x 365/12 = 1,825 a month on top of 10,000. One patrol and two teams (18 people, 17,000
     + (10 + 0.8 x 50) x 365/12) cost more."""
     doc = case(hub_people=10, cost_per_tonne_km=1.0)
-    doc["hubs"].append({"id": "far", "location": {"lat": 40.5, "lon": 46.5}})
+    doc["hubs"].append({"id": "far", "location": {"lat": 40.3, "lon": 46.3}})
     doc["routes"].append({"from": "far", "to": "z1", "km": 50})
     sol = run(doc, tmp_path)
     transport = 60 * 365 / 12
@@ -111,7 +111,7 @@ def test_free_transport_is_reported_along_the_shortest_way(tmp_path: Path) -> No
     """Two ways from the hub to z2: direct (80 km) or through z1 (10 + 10 km). With free
     transport the model may route either; the file reports the short way."""
     doc = case()
-    doc["zones"].append({"id": "z2", "location": {"lat": 40.2, "lon": 46.2}, "line_km": 40,
+    doc["zones"].append({"id": "z2", "location": {"lat": 40.06, "lon": 46.03}, "line_km": 40,
                          "threat": 1})
     doc["routes"] += [{"from": "z1", "to": "z2", "km": 10},
                       {"id": "long_way", "from": "hub", "to": "z2", "km": 80}]
@@ -126,7 +126,7 @@ def test_an_unreachable_optional_zone_is_not_deployed(tmp_path: Path) -> None:
     """z2 (optional, weight for coverage only) has a route, but it is closed: with logistics
     on nothing can sustain a force there, so it stays empty."""
     doc = case()
-    doc["zones"].append({"id": "z2", "location": {"lat": 40.2, "lon": 46.2}, "line_km": 40,
+    doc["zones"].append({"id": "z2", "location": {"lat": 40.06, "lon": 46.03}, "line_km": 40,
                          "threat": 1, "required": False})
     doc["routes"].append({"from": "z1", "to": "z2", "km": 10, "closed": True})
     sol = run(doc, tmp_path)
@@ -231,7 +231,7 @@ def test_a_staging_hub_only_passes_supplies_on(tmp_path: Path) -> None:
     supplies pass through it, it keeps and sends nothing of its own; if it were the only
     hub, no entry would reach the zone."""
     doc = case()
-    doc["hubs"].append({"id": "stage", "location": {"lat": 40.05, "lon": 46.05},
+    doc["hubs"].append({"id": "stage", "location": {"lat": 40.02, "lon": 46.02},
                         "entry": False, "capacity_personnel": 1})
     doc["routes"] = [{"from": "hub", "to": "stage", "km": 5}, {"from": "stage", "to": "z1",
                                                                "km": 5}]
@@ -296,7 +296,7 @@ def test_a_season_closes_its_routes(tmp_path: Path) -> None:
     resolved scenario (for travel and supplies alike) and the supplies take the long way;
     in any other season, or none, it is open."""
     doc = case()
-    doc["hubs"].append({"id": "far", "location": {"lat": 40.5, "lon": 46.5}})
+    doc["hubs"].append({"id": "far", "location": {"lat": 40.3, "lon": 46.3}})
     doc["routes"][0]["closed_in"] = ["winter"]
     doc["routes"].append({"from": "far", "to": "z1", "km": 50})
     sol = run(doc, tmp_path)

@@ -41,7 +41,7 @@ def tiny(**over: Any) -> dict[str, Any]:
              "requirements": {"observation_km": {"per_line_km": 1.0}}},
         ],
         "zones": [{"id": "z1", "location": {"lat": 40, "lon": 46}, "line_km": 40, "threat": 1}],
-        "hubs": [{"id": "hub", "location": {"lat": 40.1, "lon": 46.1}}],
+        "hubs": [{"id": "hub", "location": {"lat": 40.05, "lon": 46.05}}],
         "routes": [{"from": "hub", "to": "z1", "km": 10}],
         "contributors": [
             {"id": "AAA", "cost_per_person_month": 1000, "max_personnel": 100,

@@ -59,7 +59,9 @@ def scenario(repo_root: Path, tmp_path: Path, rules: dict[str, Any]) -> ModelDat
     doc["zones"][0]["required"] = False
     doc["logistics"] = {"cost_per_tonne_km": 0.5}          # family 16 on, transport priced
     doc["hubs"][0]["capacity_personnel"] = 100000
-    doc["hubs"].append({"id": "stage", "location": {"lat": 40.0, "lon": 46.0}, "entry": False})
+    near = doc["zones"][1]["location"]
+    doc["hubs"].append({"id": "stage", "entry": False,
+                        "location": {"lat": near["lat"] + 0.05, "lon": near["lon"]}})
     doc["routes"].append({"from": "stage", "to": doc["zones"][1]["id"], "km": 12})
     path = tmp_path / "rich.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

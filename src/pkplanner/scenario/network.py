@@ -7,6 +7,7 @@ so the MILP stays small and the network can be checked on its own.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -21,6 +22,18 @@ class HubCover:
     zone: str
     hub: str | None
     hours: float | None
+
+
+EARTH_RADIUS_KM = 6371.0088     # mean radius (IUGG): haversine distances within 0.5% of
+                                # the ellipsoid's, the tolerance the route check allows
+
+
+def straight_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine): no road between two points is shorter."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def route_hours(km: float, road: str, mine_risk: float, speeds: dict[str, float],

@@ -34,6 +34,7 @@ ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates"
             "planning_options")
 DOCTRINE_KEYS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network")
 MAX_EXTENDS_DEPTH = 8
+ROUTE_SLACK = 0.025     # how far a route may fall short of the straight line (rounding)
 
 
 @dataclass
@@ -436,6 +437,17 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         if h.id in zone_ids:
             bad(f"hubs.{h.id}", f"id '{h.id}' is already a zone (zones and hubs share one network)")
 
+    if sc.bounds is not None:
+        bx = sc.bounds
+        for kind, items in (("zones", sc.zones), ("hubs", sc.hubs)):
+            for item in items:
+                loc = item.location
+                if not (bx.lat_min <= loc.lat <= bx.lat_max
+                        and bx.lon_min <= loc.lon <= bx.lon_max):
+                    bad(f"{kind}.{item.id}.location", f"{loc.lat:g}, {loc.lon:g} is outside "
+                        f"the scenario's bounds (lat {bx.lat_min:g}..{bx.lat_max:g}, lon "
+                        f"{bx.lon_min:g}..{bx.lon_max:g})")
+
     levels = sc.armament_levels
     dups("armament_levels", levels)
     parties = {x.id for x in sc.parties}
@@ -472,11 +484,21 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         if (z.min_armament in levels and z.max_armament in levels
                 and levels.index(z.min_armament) > levels.index(z.max_armament)):
             bad(f"zones.{z.id}", "min_armament is above max_armament")
+    where = {z.id: z.location for z in sc.zones} | {h.id: h.location for h in sc.hubs}
     for r in sc.routes:
         rid = f"routes.{r.name}"
         for end, key in ((r.from_, "from"), (r.to, "to")):
             if end not in nodes:
                 bad(f"{rid}.{key}", f"route to unknown node '{end}' (not a zone or hub)")
+        if r.from_ in where and r.to in where:
+            a, b = where[r.from_], where[r.to]
+            line = network.straight_km(a.lat, a.lon, b.lat, b.lon)
+            # coordinates are rounded to about a km and mark a zone's centre, not where
+            # its road ends: a route may fall short of the line by 2.5%, no more
+            if r.km < (1 - ROUTE_SLACK) * line:
+                bad(f"{rid}.km", f"{r.km:g} km is shorter than the straight line between "
+                    f"{r.from_} and {r.to} ({line:.1f} km): no road is; check the length "
+                    "or the locations")
         if r.road not in sc.network.road_speeds_kmh:
             bad(f"{rid}.road", f"unknown road class '{r.road}' "
                 f"(known: {', '.join(sc.network.road_speeds_kmh)})")
@@ -491,6 +513,15 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
                 "an `id` each)")
         seen_routes.add(r.name)
     for contrib in sc.contributors:
+        for key in ("joined", "left"):
+            for g in getattr(contrib, key):
+                if g not in contrib.groups:
+                    bad(f"contributors.{contrib.id}.{key}.{g}",
+                        f"'{g}' is not one of its groups")
+        for g, year in contrib.left.items():
+            if g in contrib.joined and contrib.joined[g] >= year:
+                bad(f"contributors.{contrib.id}.left.{g}", f"left in {year}, not after it "
+                    f"joined ({contrib.joined[g]})")
         for uid in contrib.units:
             if uid not in units:
                 bad(f"contributors.{contrib.id}.units.{uid}", f"unknown unit type '{uid}'")
@@ -693,6 +724,11 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
     doc = sc.to_document()
     doc["rules"] = rules
     doc["planning_option"] = oid
+    for c, cd in zip(sc.contributors, doc["contributors"], strict=True):
+        # the year's memberships: the resolved document keeps only those
+        cd["groups"] = [g for g in c.groups if c.member(g, sc.year)]
+        for key in ("joined", "left"):
+            cd[key] = {g: y for g, y in cd[key].items() if g in cd["groups"]}
     season = sc.network.season
     for rt in doc["routes"]:            # the season's closures, written out
         if season is not None and season in (rt.get("closed_in") or []):

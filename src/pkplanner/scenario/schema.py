@@ -176,6 +176,16 @@ class Strict(BaseModel):
     _no_bool_numbers = model_validator(mode="wrap")(no_bool_numbers)
 
 
+class Bounds(Strict):
+    """The area a scenario is about: every zone and hub must lie inside (a coordinate typed
+    with its sign or digits wrong is caught at load)."""
+
+    lat_min: Annotated[float, Field(ge=-90, le=90)] = Field(description="Southern edge (°N).")
+    lat_max: Annotated[float, Field(ge=-90, le=90)] = Field(description="Northern edge (°N).")
+    lon_min: Annotated[float, Field(ge=-180, le=180)] = Field(description="Western edge (°E).")
+    lon_max: Annotated[float, Field(ge=-180, le=180)] = Field(description="Eastern edge (°E).")
+
+
 class Location(Strict):
     """Where a zone or hub is drawn on maps; travel times come from `routes`, not from here."""
 
@@ -343,7 +353,16 @@ class Contributor(Strict):
     groups: list[Slug] = Field(
         default_factory=list,
         description="Groups it belongs to (e.g. osce, nato, csto, neighbour), used by vetoes, "
-                    "group caps and exclusions; none by default.")
+                    "group caps and exclusions; none by default. A group with a `left` year "
+                    "is a former membership.")
+    joined: dict[Slug, int] = Field(
+        default_factory=dict,
+        description="Group -> year it joined; a scenario's `year` before it leaves the group "
+                    "out. A group without a year: a member throughout.")
+    left: dict[Slug, int] = Field(
+        default_factory=dict,
+        description="Group -> year it left; from that year on (and with no scenario `year`, "
+                    "today) it is no member.")
     languages: list[Slug] = Field(
         default_factory=list,
         description="Working languages of its forces (ISO 639-1 codes, e.g. en, ru); none by "
@@ -358,6 +377,15 @@ class Contributor(Strict):
         description="Unit type id -> number of units it can offer; none by default.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
+
+    def member(self, group: str, year: int | None) -> bool:
+        """Is it in `group` in `year` (None: today)?"""
+        if group not in self.groups:
+            return False
+        joined, left = self.joined.get(group), self.left.get(group)
+        if year is None:
+            return left is None
+        return (joined is None or joined <= year) and (left is None or year < left)
 
 
 _SCORE_IN = {
@@ -773,6 +801,13 @@ class Scenario(Strict):
         default_factory=NetworkSettings,
         description="Road speeds and mine-risk penalty for travel times. Left out or null: "
                     "from models/doctrine.yaml.")
+    bounds: Bounds | None = Field(
+        None, description="The area the scenario is about; every zone and hub location must "
+                          "lie inside. Null (default): not checked.")
+    year: int | None = Field(
+        None, ge=1945, le=2100,
+        description="The year the plan is for: contributors' group memberships are those of "
+                    "that year (`joined`, `left`). Null (default): today's memberships.")
     zones: list[Zone] = Field(description="Deployment zones (at least one).")
     hubs: list[Hub] = Field(
         default_factory=list,
