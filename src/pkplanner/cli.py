@@ -449,6 +449,39 @@ def doctor() -> None:
 
 
 @app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option(help="folder for calibration.md and calibration.html")]
+    = Path("out/calibration"),
+) -> None:
+    """Size each past mission of models/history.yaml with the doctrine; print model/history."""
+    from pkplanner.calibrate import BAND, by_class, write_calibration
+    from pkplanner.calibrate import calibrate as run
+    check_writable(out)
+    rows = run()
+    table = Table(title="Doctrine against history (one-zone analogues)")
+    for col in ("mission", "class", "history", "model", "ratio", ""):
+        table.add_column(col, justify="right" if col in ("history", "model", "ratio") else "left")
+    for a in rows:
+        table.add_row(a.mission.id, a.mission.mandate_class, f"{a.history:,}",
+                      f"{a.model:,}" if a.model is not None else "-",
+                      f"{a.ratio:.2f}" if a.ratio is not None else "-",
+                      "in band" if a.in_band else ("not sized" if a.ratio is None else "OUT"))
+    out_console.print(table)
+    for cls, (n, gm, lo, hi) in by_class(rows).items():
+        out_console.print(f"{cls}: {n} sized, geometric mean ratio {gm:.2f} ({lo:.2f}..{hi:.2f})")
+    for a in rows:
+        if not a.in_band:
+            out_console.print(f"{a.mission.id}: {a.why}")
+    sized = [a for a in rows if a.ratio is not None]
+    out_console.print(f"{sum(a.in_band for a in sized)} of {len(sized)} sized missions within "
+                      f"{BAND[0]:g}..{BAND[1]:g}; {len(rows) - len(sized)} not sized")
+    md, page = write_calibration(out, rows)
+    out_console.print(f"wrote {md}, {page}")
+    if any(a.verdict for a in rows):
+        raise typer.Exit(EXIT_CHECK)
+
+
+@app.command()
 def report(
     solution: Annotated[Path, typer.Argument(help="solution.json")],
     out: OutOpt = None,
