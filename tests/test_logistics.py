@@ -194,22 +194,20 @@ def test_the_verifier_sees_a_missing_flow(tmp_path: Path) -> None:
                      "x 0.1)"]
 
 
-def test_the_verifier_sees_a_route_over_capacity(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("limit", "found_line"), [
+    ({"route_cap": 1.8}, "logistics: route hub-z1 carries 2.000 t/day > capacity 1.800"),
+    ({"hub_people": 18},
+     "logistics: hub hub sends 2.000 t/day > its throughput 1.800 (18 people)"),
+])
+def test_the_verifier_sees_a_route_or_hub_over_its_limit(tmp_path: Path, limit: dict[str, Any],
+                                                         found_line: str) -> None:
+    """The plan made under the limit, tampered back to the cheapest force (two patrols,
+    2 t a day) with its flow: the verifier names the route or hub."""
     def edit(s: dict[str, Any]) -> None:
         s["allocations"] = [{"contributor": "AAA", "zone": "z1", "unit_type": "patrol",
                              "units": 2, "personnel": 20}]
         s["flows"][0]["tonnes_per_day"] = 2.0
-    found = tampered(tmp_path, edit, route_cap=1.8)
-    assert "logistics: route hub-z1 carries 2.000 t/day > capacity 1.800" in found
-
-
-def test_the_verifier_sees_a_hub_over_throughput(tmp_path: Path) -> None:
-    def edit(s: dict[str, Any]) -> None:
-        s["allocations"] = [{"contributor": "AAA", "zone": "z1", "unit_type": "patrol",
-                             "units": 2, "personnel": 20}]
-        s["flows"][0]["tonnes_per_day"] = 2.0
-    found = tampered(tmp_path, edit, hub_people=18)
-    assert "logistics: hub hub sends 2.000 t/day > its throughput 1.800 (18 people)" in found
+    assert found_line in tampered(tmp_path, edit, **limit)
 
 
 def test_the_verifier_sees_a_flow_on_a_closed_or_unknown_route(tmp_path: Path) -> None:

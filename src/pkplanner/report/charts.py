@@ -87,23 +87,22 @@ LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left", "to
                "top left", "bottom right", "bottom left")
 
 
+def _edge(pos: str, centre: str, c: float, r: float, size: float, diagonal: bool) -> float:
+    """A label's lower edge along one axis: centred on the marker, after it or before it
+    (a diagonal spot sits nearer, at 0.7 of the radius)."""
+    gap = 0.7 * r if diagonal else r
+    if pos == centre:
+        return c - size / 2
+    return c + gap if pos in ("right", "top") else c - gap - size
+
+
 def _spot_box(spot: str, x: float, y: float, r: float, w: float, h: float
               ) -> tuple[float, float, float, float]:
     """The pixel box (x0, y0, x1, y1; y up) plotly gives a label at `spot` of a marker of
     radius r at (x, y)."""
     vert, horiz = spot.split()
-    if horiz == "center":
-        x0 = x - w / 2
-    elif horiz == "right":
-        x0 = x + (r if vert == "middle" else 0.7 * r)
-    else:
-        x0 = x - (r if vert == "middle" else 0.7 * r) - w
-    if vert == "middle":
-        y0 = y - h / 2
-    elif vert == "top":
-        y0 = y + (r if horiz == "center" else 0.7 * r)
-    else:
-        y0 = y - (r if horiz == "center" else 0.7 * r) - h
+    x0 = _edge(horiz, "center", x, r, w, vert != "middle")
+    y0 = _edge(vert, "middle", y, r, h, horiz != "center")
     return x0, y0, x0 + w, y0 + h
 
 
