@@ -244,7 +244,7 @@ def test_a_staging_hub_only_passes_supplies_on(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         load_resolved(p)
     assert "zones.z1: required zone that no hub can reach over open routes (with " \
-           "logistics on, a hub where supplies enter: entry true)" in str(e.value)
+           "logistics on only hubs with entry: true supply the area)" in str(e.value)
 
 
 def test_the_lachin_corridor_closed(tmp_path: Path) -> None:

@@ -108,7 +108,8 @@ def validate(
         f"{len(sc.unit_types)} unit types, {len(sc.mandates)} mandates, "
         f"{len(sc.parties)} parties, {len(sc.vetoes)} vetoes")
     out_console.print(f"  planning options: {', '.join(o.id for o in sc.planning_options)}; "
-                      f"option {rs.option.id} ({rs.option.name}), objective {sc.objective}")
+                      f"option {rs.option.id}{f' ({rs.option.name})' if rs.option.name else ''}, "
+                      f"objective {sc.objective}")
     r = sc.rules
     out_console.print(
         f"  rules: mandates {r.mandates or 'any'}, max armament {r.max_armament or 'any'}, "
@@ -226,7 +227,8 @@ def exit_code(status: str) -> int:
 
 def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -> None:
     sc = rs.scenario
-    out_console.print(f"{sc.name} option {rs.option.id} ({rs.option.name}), "
+    out_console.print(f"{sc.name} option {rs.option.id}"
+                      f"{f' ({rs.option.name})' if rs.option.name else ''}, "
                       f"objective {outcome.objective}")
     if outcome.plan is None:
         out_console.print(f"status: {outcome.status} after {outcome.seconds:.2f} s")

@@ -577,7 +577,7 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         entries = [h.id for h in sc.hubs if h.entry or sc.logistics is None]
         for zid in network.unreachable_from_hubs(g, required, entries):
             bad(f"zones.{zid}", "required zone that no hub can reach over open routes"
-                + (" (with logistics on, a hub where supplies enter: entry true)"
+                + (" (with logistics on only hubs with entry: true supply the area)"
                    if sc.logistics is not None and len(entries) < len(sc.hubs) else ""))
     return p
 
