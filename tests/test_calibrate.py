@@ -95,3 +95,28 @@ def test_the_command_prints_the_band_and_writes_both_files(tmp_path: Path,
         assert f"| {a.mission.id} | {a.mission.mandate_class} |" in md
         assert f"| {a.ratio:.2f} |" in md
     assert (out / "calibration.html").stat().st_size > 10_000
+
+
+def test_the_class_fit_is_least_squares_on_log_ratios(rows: list[Analogue]) -> None:
+    """One multiplier per class: minimising the sum of squared log(s x ratio) gives s =
+    1 / geometric mean; leave-one-out scores each mission with the multiplier of the rest.
+    Checked by brute force over a fine grid of multipliers."""
+    import math
+
+    from pkplanner.calibrate import fit
+    fits = fit(rows)
+    assert set(fits) == {cls for cls, (n, *_rest) in by_class(rows).items() if n >= 2}
+    for cls, f in fits.items():
+        ratios = [a.ratio for a in rows if a.mission.mandate_class == cls and a.ratio]
+        grid = [math.exp(k / 1000) for k in range(-4000, 4001)]
+        best = min(grid, key=lambda s: sum(math.log(s * r) ** 2 for r in ratios))
+        assert f.scale == pytest.approx(best, rel=2e-3)
+        assert f.in_band == sum(BAND[0] <= f.scale * r <= BAND[1] for r in ratios)
+        loo = []
+        for i, r in enumerate(ratios):
+            rest = ratios[:i] + ratios[i + 1:]
+            s_i = math.exp(-sum(map(math.log, rest)) / len(rest))
+            loo.append(s_i * r)
+        assert f.loo_in_band == sum(BAND[0] <= x <= BAND[1] for x in loo)
+        assert f.loo_rms == pytest.approx(math.sqrt(sum(math.log(x) ** 2 for x in loo)
+                                                    / len(loo)))

@@ -456,7 +456,7 @@ def calibrate(
     = Path("out/calibration"),
 ) -> None:
     """Size each past mission of models/history.yaml with the doctrine; print model/history."""
-    from pkplanner.calibrate import BAND, by_class, write_calibration
+    from pkplanner.calibrate import BAND, by_class, fit, write_calibration
     from pkplanner.calibrate import calibrate as run
     check_writable(out)
     rows = run()
@@ -469,8 +469,14 @@ def calibrate(
                       f"{a.ratio:.2f}" if a.ratio is not None else "-",
                       "in band" if a.in_band else ("not sized" if a.ratio is None else "OUT"))
     out_console.print(table)
+    fits = fit(rows)
     for cls, (n, gm, lo, hi) in by_class(rows).items():
-        out_console.print(f"{cls}: {n} sized, geometric mean ratio {gm:.2f} ({lo:.2f}..{hi:.2f})")
+        f = fits.get(cls)
+        out_console.print(
+            f"{cls}: {n} sized, geometric mean ratio {gm:.2f} ({lo:.2f}..{hi:.2f})"
+            + (f"; fitted multiplier {f.scale:.2f} puts {f.in_band} of {n} in band "
+               f"(leave-one-out {f.loo_in_band} of {n}, RMS log error {f.loo_rms:.2f})"
+               if f else "; too few to fit"))
     for a in rows:
         if not a.in_band:
             out_console.print(f"{a.mission.id}: {a.why}")
