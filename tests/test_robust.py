@@ -269,3 +269,10 @@ def test_a_bad_robust_budget_is_one_line(tmp_path: Path, gamma: Any, problem: st
         load_resolved(p)
     lines = str(e.value).splitlines()
     assert len(lines) == 1 and problem in lines[0], lines
+
+
+def test_the_verifier_reads_every_plan_key_the_companion_carries() -> None:
+    """The verifier restates the companion's plan keys on purpose; they stay the schema's."""
+    from pkplanner.solution.schema import COMPANION_PLAN_KEYS
+    from pkplanner.verify.check import COMPANION_KEYS
+    assert set(COMPANION_KEYS) == set(COMPANION_PLAN_KEYS)

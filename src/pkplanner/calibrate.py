@@ -25,6 +25,7 @@ from pkplanner.pipeline import SolverSettings, solve_checked
 from pkplanner.report.document import Report, Section
 from pkplanner.scenario.history import HistoryTable, Mission, load_history
 from pkplanner.scenario.resolve import (
+    DOCTRINE_KEYS,
     LoadedScenario,
     doctrine,
     fill_defaults,
@@ -68,10 +69,10 @@ def history_personnel(m: Mission) -> int:
     return int(sum(f.value for f in s.components().values()))
 
 
-def analogue_document(a: Analogue) -> dict[str, Any]:
-    """The one-zone scenario of a mission (the doctrine fills unit types and mandates)."""
+def analogue_document(a: Analogue, d: dict[str, Any]) -> dict[str, Any]:
+    """The one-zone scenario of a mission (the doctrine `d` fills unit types and mandates)."""
     g = a.geometry
-    units = [u["id"] for u in doctrine()["unit_types"]]
+    units = [u["id"] for u in d["unit_types"]]
     return {
         "schema_version": 1, "name": f"analogue_{a.mission.id}",
         "title": f"One-zone analogue of {a.mission.name}",
@@ -91,10 +92,10 @@ def analogue_document(a: Analogue) -> dict[str, Any]:
     }
 
 
-def rule_terms(mandate: str, capability: str, geometry: dict[str, float]
+def rule_terms(d: dict[str, Any], mandate: str, capability: str, geometry: dict[str, float]
                ) -> list[tuple[str, float]]:
-    """One requirement of the analogue's mandate, term by term (threat 1)."""
-    d = doctrine()
+    """One requirement of the analogue's mandate in the doctrine `d`, term by term (threat
+    1)."""
     rule = next(m for m in d["mandates"] if m["id"] == mandate)["requirements"].get(
         capability) or {}
     mult = float(d["threat_multipliers"][1])
@@ -109,7 +110,7 @@ def rule_terms(mandate: str, capability: str, geometry: dict[str, float]
     return out
 
 
-def sizing(a: Analogue, zone: dict[str, Any]) -> str:
+def sizing(a: Analogue, zone: dict[str, Any], d: dict[str, Any]) -> str:
     """What sets the analogue's size: the requirements its units meet with no room, each
     with the doctrine terms that make it."""
     held = [(cap, float(q["required"])) for cap, q in (zone.get("requirements") or {}).items()
@@ -117,7 +118,7 @@ def sizing(a: Analogue, zone: dict[str, Any]) -> str:
                 q["required"]))]
     parts = []
     for cap, need in held or [("presence", float(a.model or 0))]:
-        terms = " + ".join(f"{k}" for k, v in rule_terms(a.mandate, cap, a.geometry) if v)
+        terms = " + ".join(f"{k}" for k, v in rule_terms(d, a.mandate, cap, a.geometry) if v)
         parts.append(f"{cap} {need:,.0f}" + (f" ({terms})" if terms else ""))
     return "; ".join(parts)
 
@@ -125,6 +126,7 @@ def sizing(a: Analogue, zone: dict[str, Any]) -> str:
 def calibrate(table: HistoryTable | None = None, time_limit: float = 30.0) -> list[Analogue]:
     """Size every mission of the history table that has a geometry on record."""
     table = table or load_history()
+    d = doctrine()
     out = []
     for m in table.missions:
         g = m.geometry
@@ -137,7 +139,8 @@ def calibrate(table: HistoryTable | None = None, time_limit: float = 30.0) -> li
             a.status = "not sized"
             a.why = "the record gives no line, area or population to size a zone by"
             continue
-        doc = fill_defaults(analogue_document(a))
+        # the doctrine's keys given, so fill_defaults reads no file per mission
+        doc = fill_defaults({**analogue_document(a, d), **{k: d[k] for k in DOCTRINE_KEYS}})
         sc = validate_document(doc, f"analogue {m.id}")
         rs = resolve(LoadedScenario(sc, f"analogue:{m.id}", "-"))
         done = solve_checked(rs, "cost", SolverSettings(time_limit=time_limit, gap=1e-4))
@@ -147,7 +150,7 @@ def calibrate(table: HistoryTable | None = None, time_limit: float = 30.0) -> li
         if a.model is not None and not a.in_band:
             side = "above" if (a.ratio or 0) > BAND[1] else "below"
             a.why = (f"{side} the band: {a.model:,} people meet, with no room, "
-                     f"{sizing(a, done.doc['zones'][0])} under {a.mandate}")
+                     f"{sizing(a, done.doc['zones'][0], d)} under {a.mandate}")
     return out
 
 

@@ -18,13 +18,10 @@ from typing import Any
 
 from pkplanner.engine import highs as hs
 from pkplanner.engine.solve import document, solve
+from pkplanner.rules.audit import gamma_of
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Scenario
-
-# what the companion record keeps of its solution document: the plan and its figures (the
-# rules, scenario and solver blocks are the main plan's but for the budget)
-KEPT = ("status", "mip_gap", "objective", "zones", "allocations", "contributors",
-        "acceptability", "armament_acceptability", "totals", "flows", "logistics")
+from pkplanner.solution.schema import COMPANION_PLAN_KEYS
 
 
 def uncertain_parties(sc: Scenario) -> list[str]:
@@ -41,9 +38,7 @@ def companion_budget(sc: Scenario) -> tuple[str, dict[str, float]] | None:
     parties = uncertain_parties(sc)
     if not parties:
         return None
-    g = sc.rules.robust_budget
-    robust = (g > 0) if isinstance(g, int | float) else any(v > 0 for v in g.values())
-    if robust:
+    if any(gamma_of(sc.rules, p.id) > 0 for p in sc.parties):
         return "nominal", {p.id: 0.0 for p in sc.parties}
     return "robust", {p.id: (1.0 if p.id in parties else 0.0) for p in sc.parties}
 
@@ -73,7 +68,8 @@ def solve_companion(rs: ResolvedScenario, objective: str | None,
     other = with_budget(rs, budget)
     outcome = solve(other, objective, replace(settings, time_limit=limit))
     doc = document(other, outcome, threads, explain=False)
-    record.update({k: doc[k] for k in KEPT if k in doc})
+    # the plan and its figures; the rules, scenario and solver blocks are the main plan's
+    record.update({k: doc[k] for k in COMPANION_PLAN_KEYS if k in doc})
     record["seconds"] = round(outcome.seconds, 3)
     if outcome.error:
         record["note"] = f"solver error: {outcome.error}"

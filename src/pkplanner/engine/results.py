@@ -131,13 +131,13 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
         # the routes and hubs at their limit in the flows reported, not in the solver's own
         # routing (with free transport one of many): the binding list, the flow table and
         # the map then agree
-        full = [f"logistics.route.{f['route']}" for f in doc["flows"]
-                if f["capacity_tpd"] is not None
-                and f["tonnes_per_day"] >= f["capacity_tpd"] - 1e-6 * (1 + f["capacity_tpd"])]
-        full += [f"logistics.hub.{h['hub']}" for h in doc["logistics"]["hubs"]
-                 if h["capacity_tpd"] is not None
-                 and h["tonnes_per_day"] >= h["capacity_tpd"] - 1e-6 * (1 + h["capacity_tpd"])]
-        doc["binding"] = [b for b in plan.binding if not b.startswith("logistics.")] + full
+        def full(rec: dict[str, Any]) -> bool:
+            cap = rec["capacity_tpd"]
+            return cap is not None and rec["tonnes_per_day"] >= cap - 1e-6 * (1 + cap)
+        at_limit = ([f"logistics.route.{f['route']}" for f in doc["flows"] if full(f)]
+                    + [f"logistics.hub.{h['hub']}" for h in doc["logistics"]["hubs"]
+                       if full(h)])
+        doc["binding"] = [b for b in plan.binding if not b.startswith("logistics.")] + at_limit
     doc.update(extra or {})
     return doc
 

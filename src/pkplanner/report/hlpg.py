@@ -30,7 +30,7 @@ from pkplanner.report.fmt import (
     plural,
 )
 from pkplanner.report.view import View, qrf_cover
-from pkplanner.rules.audit import TOL, PlanView, gamma_of, worst_loss
+from pkplanner.rules.audit import TOL, PlanView, gamma_of
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Contributor, Hub, Route, Rules
 from pkplanner.solution import metrics
@@ -445,7 +445,7 @@ def _worst_case(v: View) -> list[list[str]]:
                 continue
             key = "armament_acceptability" if armament else "acceptability"
             nominal = float(v.sol.get(key, {}).get(p.id, 0.0))
-            worst = nominal - worst_loss(list(losses.values()), gamma)
+            worst = v.worst_case(p.id, gamma, armament)
             floor = (r.armament_floor if armament else r.acceptability_floor).get(p.id)
             below = (v.below_floor_share(p.id, floor, armament=armament)
                      if floor is not None else None)
@@ -513,9 +513,8 @@ def _robustness(v: View, comp: dict[str, Any]) -> Section:
             rows.append([f"{label}: score", *figure(lambda d, k=key, q=p.id: fmt_acc(
                 float((d.get(k) or {}).get(q, 0.0))))])
             rows.append([f"{label}: worst case at Γ = {g:g}", *[
-                fmt_acc(float((doc.get(key) or {}).get(p.id, 0.0))
-                        - worst_loss(list((ls or {}).values()), g))
-                if metrics.has_plan(doc) else "-" for doc, ls in zip(plans, losses, strict=True)]])
+                fmt_acc(pv.worst_case(p.id, g, armament)) if metrics.has_plan(doc) else "-"
+                for doc, pv in zip(plans, views, strict=True)]])
             if floor is not None:
                 rows.append([f"{label}: below floor {floor:g}", *[
                     fmt_pct(pv.below_floor_share(p.id, floor, armament=armament) or 0.0)

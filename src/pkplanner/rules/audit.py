@@ -134,14 +134,20 @@ class PlanView:
         key = ".".join((family, *idx))
         return any(b == key or b.startswith(key + ".") for b in self.binding)
 
+    def worst_case(self, party: str, gamma: float, armament: bool = False) -> float:
+        """The party's composition (armament) score with the Γ deviations that hurt it most
+        taken; its score itself when no uncertain score touches the plan."""
+        losses = self.armament_losses(party) if armament else self.score_losses(party)
+        key = "armament_acceptability" if armament else "acceptability"
+        nominal = float((self.sol.get(key) or {}).get(party, 0.0))
+        return nominal - worst_loss(list((losses or {}).values()), gamma)
+
     def worst_acceptability(self, party: str, gamma: float) -> float | None:
-        """The party's composition score with the Γ deviations that hurt it most taken
-        (None: no uncertain score of this party touches the plan)."""
-        losses = self.score_losses(party)
-        if losses is None:
+        """worst_case of the composition; None: no uncertain score of this party touches
+        the plan."""
+        if self.score_losses(party) is None:
             return None
-        nominal = float((self.sol.get("acceptability") or {}).get(party, 0.0))
-        return nominal - worst_loss(list(losses.values()), gamma)
+        return self.worst_case(party, gamma)
 
     def score_losses(self, party: str) -> dict[str, float] | None:
         """Contributor -> what its score at the low end would take from the party's
@@ -202,13 +208,11 @@ class PlanView:
         return dict(sorted(hurt.items(), key=lambda kv: (-kv[1], kv[0]))) if hurt else None
 
     def worst_armament(self, party: str, gamma: float) -> float | None:
-        """The party's armament score with the Γ level deviations that hurt it most (None:
-        no uncertain level score of this party touches the plan)."""
-        losses = self.armament_losses(party)
-        if losses is None:
+        """worst_case of the armament; None: no uncertain level score of this party touches
+        the plan."""
+        if self.armament_losses(party) is None:
             return None
-        nominal = float((self.sol.get("armament_acceptability") or {}).get(party, 0.0))
-        return nominal - worst_loss(list(losses.values()), gamma)
+        return self.worst_case(party, gamma, armament=True)
 
     def qrf_cover(self) -> list[Cover]:
         """Nearest quick-reaction element (qrf_unit_types, stationed in a zone) of each

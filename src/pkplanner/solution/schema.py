@@ -298,6 +298,11 @@ class CompanionPlan(_Closed):
     logistics: LogisticsResult | None = Field(None, description="As the top-level key.")
 
 
+# the companion's keys that are the top-level keys of its own plan (the rest say what it is)
+COMPANION_PLAN_KEYS = tuple(k for k in CompanionPlan.model_fields
+                            if k not in ("role", "robust_budget", "note", "seconds"))
+
+
 class SolutionFile(_Open):
     """A `solution.json` as `pkplanner solve` writes it (`schema_version: 1`): the plan, the
     rules it was made under, and enough provenance to re-check it with `pkplanner verify`.

@@ -611,7 +611,7 @@ class _Check:
         if not isinstance(flows, list):
             self.bad("schema", "'flows' is not a list")
             return
-        routes = {r.id or f"{r.from_}-{r.to}": r for r in self.sc.routes}
+        routes = {r.name: r for r in self.sc.routes}
         carried: dict[str, float] = defaultdict(float)
         net: dict[str, float] = defaultdict(float)       # node -> tonnes a day in, net
         for i, f in enumerate(flows):
@@ -628,7 +628,7 @@ class _Check:
                 continue
             if r.closed and t > 0:
                 self.bad("logistics", f"route {name} is closed but carries {t:.3f} t/day")
-            carried[r.id or f"{r.from_}-{r.to}"] += t
+            carried[r.name] += t
             net[str(b)] += t
             net[str(a)] -= t
         for name, t in sorted(carried.items()):
@@ -828,7 +828,8 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     return chk.out + _companion(sc, solution)
 
 
-# the companion's figures, read as a solution of its own (docs/solution-file.md, companion)
+# the companion's figures, read as a solution of its own (docs/solution-file.md, companion);
+# restated here, not imported, as the verifier restates every rule (tests/test_verify.py)
 COMPANION_KEYS = ("status", "mip_gap", "objective", "zones", "allocations", "contributors",
                   "acceptability", "armament_acceptability", "totals", "flows", "logistics")
 
