@@ -306,3 +306,16 @@ def test_a_season_closes_its_routes(tmp_path: Path) -> None:
     closed = {r.name for r in rs.scenario.routes if r.closed}
     assert closed == {"nk_north-kelbajar", "vardenis-kelbajar"}
     assert not any(r.closed for r in load_resolved("karabakh_kcg_2014").scenario.routes)
+
+
+def test_a_season_that_cuts_a_required_zone_says_so(tmp_path: Path) -> None:
+    doc = case()
+    doc["routes"][0]["closed_in"] = ["winter"]
+    doc["network"] = {"season": "winter"}
+    p = tmp_path / "winter.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError) as e:
+        load_resolved(p)
+    assert str(e.value).splitlines() == [
+        f"error: {p}: zones.z1: required zone that no hub can reach over open routes "
+        "(network.season winter closes hub-z1)"]

@@ -575,10 +575,13 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         g = network.build_graph(sc)
         required = [z.id for z in sc.zones if z.required]
         entries = [h.id for h in sc.hubs if h.entry or sc.logistics is None]
+        season = sc.network.season
+        shut = [r.name for r in sc.routes if season is not None and season in r.closed_in]
         for zid in network.unreachable_from_hubs(g, required, entries):
             bad(f"zones.{zid}", "required zone that no hub can reach over open routes"
                 + (" (with logistics on only hubs with entry: true supply the area)"
-                   if sc.logistics is not None and len(entries) < len(sc.hubs) else ""))
+                   if sc.logistics is not None and len(entries) < len(sc.hubs) else "")
+                + (f" (network.season {season} closes {', '.join(shut)})" if shut else ""))
     return p
 
 
