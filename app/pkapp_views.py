@@ -13,7 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from pkplanner.pipeline import busy
-from pkplanner.report import build_comparison, build_report, solution_frames
+from pkplanner.report import (
+    build_comparison,
+    build_report,
+    is_phased,
+    phase_solution,
+    phases_of,
+    plan_figures,
+    solution_frames,
+    timeline_figure,
+)
 from pkplanner.report.document import Report
 from pkplanner.rules.catalog import entry_of
 from pkplanner.rules.edits import RuleEdit, VetoDrop
@@ -102,8 +111,88 @@ def variant_view(v: core.Variant) -> None:
         _conflicts(v)
 
 
+def phase_figures(v: core.Variant, index: int) -> dict[str, Any]:
+    """The plan's charts for phase `index` of a phased variant (0: the report's own), built
+    once per session, variant and phase."""
+    if index == 0:
+        return figures(v)
+    key = f"phase_figures_{v.number}_{index}"
+    s = state.ss()
+    if key not in s:
+        s[key] = plan_figures(v.rs, phase_solution(v.solution, index))
+    out: dict[str, Any] = s[key]
+    return out
+
+
+def _phase_label(ph: dict[str, Any]) -> str:
+    name = str(ph.get("name") or "")
+    pid = str(ph.get("id", ""))
+    start = float(ph.get("start_day", 0.0))
+    return (f"{name} ({pid})" if name and name != pid else pid) + (
+        f" · {float(ph.get('months', 0.0)):g} months from day {start:,.0f}")
+
+
+def _timeline(v: core.Variant, phases: list[dict[str, Any]]) -> int:
+    """A phased plan: the whole plan (cost, timeline chart, the report's timeline tables)
+    and the phase selector; returns the index of the phase the plan views show."""
+    sol = v.solution
+    st.subheader("Phases: the whole plan")
+    value = (sol.get("objective") or {}).get("value")
+    months = sum(float(p.get("months", 0.0)) for p in phases)
+    c = st.columns(4)
+    c[0].metric("Phases", len(phases))
+    c[1].metric("Months", f"{months:g}")
+    c[2].metric("Cost of the whole plan", f"{value:,.0f}" if isinstance(value, int | float)
+                else "-", help="The objective: each phase's months times its cost per month, "
+                "plus re-entries.")
+    c[3].metric("Personnel, first → last phase",
+                f"{int(phases[0]['totals']['personnel']):,} → "
+                f"{int(phases[-1]['totals']['personnel']):,}")
+    by = st.radio("Stack the timeline by", ["zone", "contributor"], horizontal=True,
+                  key=f"timeline_by_{v.number}")
+    fig = figures(v).get("timeline") if by == "zone" else None
+    if fig is None:
+        key = f"timeline_{by}_{v.number}"
+        s = state.ss()
+        if key not in s:
+            s[key] = timeline_figure(v.rs, sol, by)
+        fig = s[key]
+    st.plotly_chart(fig, key=f"chart_timeline_{v.number}")
+    section = next((x for x in report(v).sections if x.id == "timeline"), None)
+    if section is not None:
+        with st.expander("The plan phase by phase (the report's Timeline tables)"):
+            for i, block in enumerate(section.blocks):
+                if block.kind == "heading":
+                    st.markdown(f"**{core.md(block.text)}**")
+                elif block.kind == "table" and block.table is not None:
+                    t = block.table
+                    if t.caption:
+                        st.caption(core.md(t.caption))
+                    cols = [c or "item" for c in t.columns]
+                    st.dataframe(pd.DataFrame(t.rows, columns=cols), hide_index=True,
+                                 width="stretch", key=f"timeline_table_{v.number}_{i}")
+    ids = [str(p.get("id", "")) for p in phases]
+    s = state.ss()
+    if s.get("phase") not in ids:
+        s["phase"] = ids[0]
+    labels = {str(p.get("id", "")): _phase_label(p) for p in phases}
+    st.radio("Phase shown below", ids, key="phase", horizontal=True,
+             format_func=lambda i: labels.get(i, i),
+             help="The plan views below (zones, contributors, acceptability, binding rules, "
+                  "allocation) show this phase's plan.")
+    index = ids.index(s["phase"])
+    st.caption(f"Showing phase {core.md(labels[ids[index]])} — phase {index + 1} of "
+               f"{len(phases)}.")
+    return index
+
+
 def _plan(v: core.Variant) -> None:
     sol = v.solution
+    phases = phases_of(sol) if is_phased(sol) else []
+    index = _timeline(v, phases) if phases else 0
+    if index:
+        sol = phase_solution(sol, index)
+    tag = f"_{index}" if index else ""       # a phase's widgets beside the first's
     c = st.columns(5)
     c[0].metric("Personnel", f"{metrics.personnel(sol):,}")
     c[1].metric("Cost per month", f"{metrics.cost_per_month(sol):,.0f}")
@@ -112,28 +201,28 @@ def _plan(v: core.Variant) -> None:
     worst = metrics.least_acceptability(sol)
     c[4].metric("Least acceptability", f"{worst[1]:.3f} ({worst[0]})" if worst else "-",
                 help="The party that accepts the force least, and how much.")
-    figs = figures(v)
+    figs = phase_figures(v, index)
     frames = solution_frames(v.rs, sol)
     rules = sol.get("rules") or {}
     st.subheader("Force on the zone network")
     if "network" in figs:
-        st.plotly_chart(figs["network"], key=f"chart_network_{v.number}")
+        st.plotly_chart(figs["network"], key=f"chart_network_{v.number}{tag}")
     left, right = st.columns([3, 2])
     with left:
         st.caption("Deployments by zone (hover a zone on the map for the same).")
         z = frames["zones"][["zone", "deployed", "personnel", "armament", "mandate", "lead",
                              "nearest_hub", "hours_to_hub", "name"]]
-        st.dataframe(z, hide_index=True, width="stretch", key=f"zones_table_{v.number}",
+        st.dataframe(z, hide_index=True, width="stretch", key=f"zones_table_{v.number}{tag}",
                      column_config={"hours_to_hub": st.column_config.NumberColumn(
                          "hours to hub", format="%.1f")})
     with right:
         if "personnel" in figs:
-            st.plotly_chart(figs["personnel"], key=f"chart_personnel_{v.number}")
+            st.plotly_chart(figs["personnel"], key=f"chart_personnel_{v.number}{tag}")
     st.subheader("Contributors and the cap")
     left, right = st.columns([3, 2])
     with left:
         if "shares" in figs:
-            st.plotly_chart(figs["shares"], key=f"chart_shares_{v.number}")
+            st.plotly_chart(figs["shares"], key=f"chart_shares_{v.number}{tag}")
     with right:
         cf = frames["contributors"].copy()
         cap = float(rules.get("max_share", 1.0))
@@ -141,7 +230,7 @@ def _plan(v: core.Variant) -> None:
         cf["headroom"] = cap - cf["share"]
         st.dataframe(cf[["contributor", "personnel", "share", "cap", "headroom",
                          "cost_per_month", "zones", "name"]], hide_index=True, width="stretch",
-                     key=f"contrib_table_{v.number}", column_config={
+                     key=f"contrib_table_{v.number}{tag}", column_config={
                          "share": st.column_config.NumberColumn("share", format="percent"),
                          "cap": st.column_config.NumberColumn("cap", format="percent"),
                          "headroom": st.column_config.NumberColumn("headroom",
@@ -152,7 +241,7 @@ def _plan(v: core.Variant) -> None:
     left, right = st.columns([3, 2])
     with left:
         if "acceptability" in figs:
-            st.plotly_chart(figs["acceptability"], key=f"chart_acceptability_{v.number}")
+            st.plotly_chart(figs["acceptability"], key=f"chart_acceptability_{v.number}{tag}")
     with right:
         af = frames["acceptability"].copy()
         af["margin"] = af["composition"] - af["composition_floor"].fillna(0.0)
@@ -162,19 +251,19 @@ def _plan(v: core.Variant) -> None:
                          "armament_floor", "armament margin")}
         st.dataframe(af[["party", "composition", "composition_floor", "margin", "armament",
                          "armament_floor", "armament margin", "name"]], hide_index=True,
-                     width="stretch", key=f"acc_table_{v.number}", column_config=num)
+                     width="stretch", key=f"acc_table_{v.number}{tag}", column_config=num)
     _robustness(v)
     st.subheader("Binding rules")
     binding = [b for b in sol.get("binding") or [] if not b.startswith("capacity.")]
     used_up = len(sol.get("binding") or []) - len(binding)
     if binding:
         st.dataframe(pd.DataFrame({"rule": binding, "meaning": [_meaning(b) for b in binding]}),
-                     hide_index=True, width="stretch", key=f"binding_{v.number}")
+                     hide_index=True, width="stretch", key=f"binding_{v.number}{tag}")
     st.caption(f"{used_up} capacity limits reached (a contributor sends all it offers of a "
                "unit type)." if used_up else "No capacity limit reached.")
     st.subheader("Allocation")
     st.dataframe(frames["allocation"], hide_index=True, width="stretch", height=300,
-                 key=f"alloc_{v.number}")
+                 key=f"alloc_{v.number}{tag}")
     _sensitivity(v)
 
 
@@ -409,5 +498,9 @@ def _clear() -> None:
     s = state.ss()
     for v in s["variants"]:
         s.pop(f"report_{v.number}", None)
+        for key in [k for k in s if str(k).startswith((f"phase_figures_{v.number}_",
+                                                       f"timeline_zone_{v.number}",
+                                                       f"timeline_contributor_{v.number}"))]:
+            s.pop(key, None)
     s["variants"] = []
     s["compare_pick"] = []

@@ -345,6 +345,9 @@ def instances(quick: bool, seed: int) -> list[Instance]:
                  1e-3, "reference", [0, 1]),
         Instance("karabakh_kcg_2014 (C)", str(SNAPSHOT / "scenarios/karabakh_kcg_2014.yaml"),
                  "C", 1e-3, "reference", [0, 1]),
+        Instance("karabakh_kcg_2014_phased (C, 3 phases)",
+                 str(SNAPSHOT / "scenarios/karabakh_kcg_2014_phased.yaml"), "C", 1e-3,
+                 "reference", [0, 1]),
     ]
     sizes = [(12, 56)] if quick else [(12, 56), (50, 112), (200, 224)]
     for z, c in sizes:

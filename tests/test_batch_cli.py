@@ -46,3 +46,26 @@ def test_batch_bad_spec_exits_2(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert all(line.startswith("error: ") for line in res.stderr.strip().splitlines())
+
+
+def test_batch_runs_a_phased_scenario(tmp_path: Path) -> None:
+    """A grid over a transition rule: each point solved as a phased plan and verified; the
+    objective is the whole plan's cost (two_phases.yaml: 4,176,000), the head count the
+    first phase's."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""schema_version: 1
+name: phased_sweep
+scenarios: [{ROOT / "scenarios" / "examples" / "two_phases.yaml"}]
+time_limit: 20
+grid:
+  transition.final_ceiling: [10, 50]
+""")
+    out = tmp_path / "out"
+    res = cli("batch", str(spec), "--out", str(out), "--workers", "1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
+    rows = con.execute("select overrides, status, objective_value, personnel, error from runs "
+                       "order by overrides").fetchall()
+    con.close()
+    assert [r[1] for r in rows] == ["infeasible", "optimal"], rows
+    assert rows[1][2] == 4_176_000 and rows[1][3] == 316

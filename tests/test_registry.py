@@ -22,9 +22,11 @@ import pytest
 
 from pkplanner.engine import data as engine_data
 from pkplanner.engine import model as engine_model
+from pkplanner.engine import phased as engine_phased
 from pkplanner.engine.data import logistics_limits, prepare
 from pkplanner.engine.highs import SolverSettings
 from pkplanner.engine.model import family_of
+from pkplanner.engine.phased import build_phased
 from pkplanner.engine.solve import build, document, solve
 from pkplanner.report.audit import audit_checks
 from pkplanner.rules.audit import PlanView
@@ -40,6 +42,7 @@ EXAMPLES = ROOT / "scenarios" / "examples"
 TWO = str(EXAMPLES / "two_zones.yaml")
 VETO = str(EXAMPLES / "three_zones_veto.yaml")
 LANG = str(EXAMPLES / "language_lead.yaml")
+PHASES = str(EXAMPLES / "two_phases.yaml")
 FORMULATION = (ROOT / "models" / "formulation.md").read_text(encoding="utf-8")
 NAMES = [f.name for f in FAMILIES]
 
@@ -97,6 +100,8 @@ TAMPERS: dict[str, tuple[str, tuple[str, ...], Edit]] = {
                   "rules.qrf_hours=0.5"), None),
     # the plan of two_zones as shipped lists no flows: with logistics on, no zone is supplied
     "logistics": (TWO, ("logistics={}",), None),
+    # the transition's 16 people over a ceiling of 10
+    "transition": (PHASES, ("transition.final_ceiling=10",), None),
 }
 
 
@@ -112,17 +117,24 @@ def solved(path: str, sets: tuple[str, ...] = ()) -> tuple[ResolvedScenario, Doc
     return rs, json.loads(text)
 
 
+def models() -> list[pyo.ConcreteModel]:
+    """Models with every family in force: the single-period examples, and the phased one
+    (its phases' blocks hold the single-period rows; the transition rows sit on top)."""
+    out = [build(load_resolved(path, None, list(sets)), "cost")[1]
+           for path, sets in ((TWO, ALL_ON), (LANG, ()), (VETO, ()),
+                              (TWO, TAMPERS["robust_acceptability"][1]))]
+    return [*out, build_phased(load_resolved(PHASES).scenario).model]
+
+
 @cache
 def components() -> dict[str, set[str]]:
     """Family -> its constraint components, over models with every family in force."""
     out: dict[str, set[str]] = {}
-    for path, sets in ((TWO, ALL_ON), (LANG, ()), (VETO, ()),
-                       (TWO, TAMPERS["robust_acceptability"][1])):
-        _, m, _ = build(load_resolved(path, None, list(sets)), "cost")
+    for m in models():
         for comp in m.component_objects(pyo.Constraint):
-            fam = family_of(comp.name)
+            fam = family_of(comp.local_name)
             if fam is not None:
-                out.setdefault(fam, set()).add(comp.name)
+                out.setdefault(fam, set()).add(comp.local_name)
     return out
 
 
@@ -139,7 +151,8 @@ def sections() -> dict[str, str]:
 HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",
            "presence_link", "capacity_link"}
 # the verifier's checks that are not a rule family (the file's shape, its totals, its status)
-VERIFIER_ONLY = {"schema", "totals", "status", "required_zone"}
+VERIFIER_ONLY = {"schema", "totals", "status", "required_zone", "companion", "rules",
+                 "provenance"}
 
 
 def test_the_catalog_names_every_family_the_others_know() -> None:
@@ -150,7 +163,7 @@ def test_the_catalog_names_every_family_the_others_know() -> None:
     assert len(ENTRIES) == len(catalog) and all(CATALOG[f.name].family == f for f in FAMILIES)
     documented = set(sections())
     assert documented == catalog, (documented ^ catalog)
-    checked = set(re.findall(r'self\.bad\("([a-z_.]+)"', (
+    checked = set(re.findall(r'(?:self\.bad|Violation)\("([a-z_.]+)"', (
         ROOT / "src" / "pkplanner" / "verify" / "check.py").read_text(encoding="utf-8")))
     assert checked - VERIFIER_ONLY == catalog, (checked - VERIFIER_ONLY) ^ catalog
     assert set(TAMPERS) == catalog, set(TAMPERS) ^ catalog
@@ -160,11 +173,9 @@ def test_the_catalog_names_every_family_the_others_know() -> None:
 def unowned() -> set[str]:
     """Constraint components, with every rule in force, that no catalog family owns."""
     out = set()
-    for path, sets in ((TWO, ALL_ON), (LANG, ()), (VETO, ()),
-                       (TWO, TAMPERS["robust_acceptability"][1])):
-        _, m, _ = build(load_resolved(path, None, list(sets)), "cost")
-        out |= {c.name for c in m.component_objects(pyo.Constraint)
-                if family_of(c.name) is None and c.name not in HELPERS}
+    for m in models():
+        out |= {c.local_name for c in m.component_objects(pyo.Constraint)
+                if family_of(c.local_name) is None and c.local_name not in HELPERS}
     return out
 
 
@@ -197,7 +208,8 @@ def test_every_group_of_a_real_scenario_finds_its_entry() -> None:
     active = {e.name: e.groups(scope) for e in ENTRIES if e.groups is not None}
     assert {n for n, g in active.items() if g is not None} == {
         e.name for e in ENTRIES if e.groups is not None} - {"language", "lead_nation",
-                                                              "robust_acceptability"}
+                                                              "robust_acceptability",
+                                                              "transition"}
     for name, groups in active.items():
         for g in groups or [name]:
             found = entry_of(g)
@@ -253,7 +265,8 @@ def test_formulation_section_names_the_building_function(name: str) -> None:
     built = re.search(r"[Bb]uilt by `(\w+)`", text)
     assert built, f"formulation.md's {name} section names no building function"
     fn_name = built.group(1)
-    module = engine_data if CATALOG[name].filter else engine_model
+    module = (engine_data if CATALOG[name].filter else
+              engine_phased if name == "transition" else engine_model)
     fn = getattr(module, fn_name, None)
     assert callable(fn), f"{fn_name} (formulation.md, {name}) is not in {module.__name__}"
     source = inspect.getsource(fn)
@@ -289,6 +302,8 @@ def audit_case(name: str) -> tuple[str, tuple[str, ...]]:
     examples for theirs, two_zones with every other rule switched on for the rest."""
     if name == "robust_acceptability":
         return TWO, TAMPERS[name][1]
+    if name == "transition":
+        return PHASES, ()
     path = {"veto": VETO, "language": LANG, "lead_nation": LANG}.get(name, TWO)
     return path, (STRUCTURE_ON + ALL_ON) if path == TWO else ()
 

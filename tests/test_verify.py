@@ -616,4 +616,5 @@ def test_independent_of_the_model_builder() -> None:
                         "pathlib",
                         "typing", "networkx", "yaml", "pkplanner.errors",
                         "pkplanner.scenario.resolve", "pkplanner.scenario.schema",
+                        "pkplanner.scenario.phases",     # a phase as the loader derives it
                         "pkplanner.solution.io"}, imported   # files and the loader only

@@ -256,6 +256,7 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     acc = ", ".join(f"{p} {v:.3f}" for p, v in doc["acceptability"].items())
     floors = sc.rules.acceptability_floor
     out_console.print(f"acceptability: {acc}" + (f" (floors {floors})" if floors else ""))
+    print_phases(doc)
     t = doc["totals"]
     gap = f"{outcome.gap:.4%}" if outcome.gap is not None else "n/a"
     last = (doc.get("iterations") or [{}])[-1]
@@ -279,6 +280,36 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
         out_console.print("binding: " + ", ".join(rules))
     if used_up:
         out_console.print(f"capacity limits reached: {used_up} (listed in solution.json)")
+
+
+def print_phases(doc: dict[str, Any]) -> None:
+    """A phased plan: the single-period tables above are its first phase; here every phase
+    and the whole plan's cost."""
+    phases = doc.get("phases")
+    if not phases:
+        return
+    pt = Table(title="Phases (the tables above are the first phase)")
+    for col in ("phase", "months", "from day", "personnel", "cost/month", "contributors",
+                "zones handed over"):
+        pt.add_column(col, justify="left" if col == "phase" else "right")
+    for ph in phases:
+        t = ph["totals"]
+        pt.add_row(ph["id"], f"{ph['months']:g}", f"{ph['start_day']:.0f}",
+                   str(t["personnel"]), f"{t['cost_per_month']:,.0f}", str(t["contributors"]),
+                   str(len(ph["handed_over"])))
+    out_console.print(pt)
+    tr = doc.get("transition") or {}
+    back = sum(r["cost"] for r in tr.get("reentries", []))
+    value = doc["objective"]["value"]
+    out_console.print(f"whole plan: {value:,.0f}" + (f" (re-entries {back:,.0f})" if back
+                                                     else ""))
+    if tr.get("binding"):
+        by_rule: dict[str, int] = {}
+        for b in tr["binding"]:
+            rule = b.split(".")[1]
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+        out_console.print("transition rules at their limit: " + ", ".join(
+            f"{rule} ({n})" for rule, n in by_rule.items()) + " (listed in solution.json)")
 
 
 @app.command()

@@ -14,6 +14,7 @@ from pkplanner.engine import highs as hs
 from pkplanner.engine.companion import solve_companion
 from pkplanner.engine.sensitivity import sensitivity
 from pkplanner.engine.solve import Outcome, Reusable, document, solve
+from pkplanner.errors import InputError
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.verify.check import verify
 
@@ -48,6 +49,11 @@ def solve_checked(rs: ResolvedScenario, objective: str | None = None,
     unless `check` is False. `deadline` (time.monotonic()) bounds the explanation, the
     sensitivity re-solves and the companion solve."""
     settings = settings or hs.SolverSettings()
+    phased = rs.scenario.phases is not None
+    if phased and (objective or rs.scenario.objective) != "cost":
+        raise InputError.one("objective", "", f"'{objective or rs.scenario.objective}': a "
+                             "phased scenario is solved for the least cost of the whole plan "
+                             "(the acceptability and coverage objectives are single-period)")
     with hs.SOLVER_LOCK:
         if reuse is not None:
             outcome, mode = reuse.solve(rs, objective)
@@ -57,7 +63,7 @@ def solve_checked(rs: ResolvedScenario, objective: str | None = None,
         if with_sensitivity and outcome.plan is not None:
             doc["sensitivity"] = sensitivity(rs, doc, outcome.objective, settings,
                                              deadline=deadline)
-        if with_companion:
+        if with_companion and not phased:     # a phased plan has no companion (yet)
             companion = solve_companion(rs, objective, settings, threads, deadline)
             if companion is not None:
                 doc["companion"] = companion

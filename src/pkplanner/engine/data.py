@@ -3,7 +3,7 @@
 Requirements, eligibility (vetoes, exclusions, armament), acceptability matrices and
 network figures are plain Python here, so the MILP builder only turns tables into
 rows and the same tables can be printed, tested and explained on their own.
-A later phase dimension enters as one more element of these index tuples.
+A phased scenario prepares one set of these tables per phase (engine/phased.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pkplanner.rules.audit import gamma_of
 from pkplanner.scenario import network
 from pkplanner.scenario.schema import Route, Rules, Scenario, Veto
 
+POLICING = "policing"     # the capability local police officers provide, one each
 REQ_KEYS = ("base", "per_line_km", "per_1000_pop", "per_1000_returnees", "per_km2",
             "per_1000_mines")
 
@@ -121,6 +122,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         for k in zone_mandates[z.id]:
             for cap, rule in mandates[k].requirements.items():
                 need = requirement(rule.model_dump(), attrs, mult)
+                if cap == POLICING:
+                    need -= z.local_police         # local police officers count toward it
                 if need > 0:
                     req[z.id, k, cap] = need
 

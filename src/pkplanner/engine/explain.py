@@ -31,9 +31,19 @@ from pkplanner.engine import highs as hs
 from pkplanner.engine import precheck
 from pkplanner.engine.data import logistics_limits, prepare, veto_label
 from pkplanner.engine.model import build_model
+from pkplanner.engine.phased import build_phased
 from pkplanner.engine.precheck import MAX_ENTITY_GROUPS
-from pkplanner.rules.catalog import ENTRIES, Relax, Scope, advice_texts, entry_of, least_rules
+from pkplanner.rules.catalog import (
+    ENTRIES,
+    Relax,
+    Scope,
+    advice_texts,
+    entry_of,
+    least_rules,
+    transition_rules,
+)
 from pkplanner.rules.edits import RuleEdit, VetoDrop, sentence
+from pkplanner.scenario.phases import phase_cases
 from pkplanner.scenario.resolve import ResolvedScenario
 
 STOPPED = "the rules shown so far conflict; the search stopped at the time limit"
@@ -488,6 +498,8 @@ def explanation(rs: ResolvedScenario, deadline: float | None = None,
     feasibility test when the caller's own solve has just proven it. No conflicts: a plan
     exists, or nothing was proven (the note says which)."""
     t0 = time.monotonic()
+    if rs.scenario.phases is not None:
+        return phased_explanation(rs, deadline, time_limit)
     ex = Explainer(rs, time_limit, deadline)
     try:
         out = ex.run(known_infeasible)
@@ -503,3 +515,92 @@ def explain(rs: ResolvedScenario, time_limit: float = 20.0,
     """The conflicting rules of an infeasible scenario ([] when a plan exists, or when no
     test could prove it impossible within the time limit), with no overall deadline."""
     return explanation(rs, None, time_limit, known_infeasible).conflicts
+
+
+def phased_explanation(rs: ResolvedScenario, deadline: float | None = None,
+                       time_limit: float = 20.0) -> Explanation:
+    """A phased plan is impossible because some phase is impossible on its own (explained
+    as a single-period scenario, its conflicts named with the phase), or because the rules
+    linking the phases conflict with the phases' own: a deletion filter over the transition
+    rules, each claim tested with every other rule in force."""
+    t0 = time.monotonic()
+    tests = 0
+    settings = hs.SolverSettings(time_limit=time_limit, gap=1.0, warm_start=False,
+                                 deadline=deadline)
+
+    def feasible(skip: frozenset[str]) -> bool | None:
+        nonlocal tests
+        if deadline is not None and time.monotonic() >= deadline - 0.01:
+            raise OutOfTime
+        tests += 1
+        m = build_phased(rs.scenario, skip, "feasibility").model
+        try:
+            st = hs.PersistentHighs(m, settings).run()
+        except hs.DeadlinePassed as e:
+            raise OutOfTime from e
+        except hs.SolverError:
+            return None
+        return True if st.status in ("optimal", "feasible") else (
+            False if st.status == "infeasible" else None)
+
+    def done(conflicts: list[Conflict], complete: bool, note: str) -> Explanation:
+        return Explanation(conflicts, complete, note, tests, time.monotonic() - t0)
+
+    try:
+        for case in phase_cases(rs.scenario):
+            one = ResolvedScenario(case.scenario, rs.option, rs.path, rs.sha256, rs.overrides)
+            tests += 1
+            if feasible_alone(one, settings) is not False:
+                continue
+            ex = explanation(one, deadline, time_limit, known_infeasible=True)
+            late = (f"; units not ready by day {case.start_day:.0f} are not offered in it "
+                    "(readiness_days)") if case.start_day > 0 else ""
+            return Explanation(
+                [replace(c, detail=f"in phase {case.id}: {c.detail}") for c in ex.conflicts],
+                ex.complete, f"phase {case.id} has no plan on its own{late}"
+                + (f"; {ex.note}" if ex.note else ""), tests + ex.tests,
+                time.monotonic() - t0)
+        groups = [f"transition.{k}" for k in transition_rules(rs.scenario.transition)]
+        free = feasible(frozenset(groups))
+        if free is None:
+            return done([], False, "no test decided whether the phases have a plan without "
+                        "the transition rules")
+        if free is False:
+            return done([], True, "every phase has a plan on its own but not with the others "
+                        "even without the transition rules")
+        kept = list(groups)
+        for g in groups:
+            trial = frozenset(x for x in groups if x not in kept or x == g)
+            if feasible(trial) is False:
+                kept.remove(g)
+        if not kept:
+            return done([], True, "the phases conflict only through their own rules")
+        conflicts = []
+        for g in kept:
+            alone = feasible(frozenset({g}))
+            conflicts.append(Conflict(g, describe(rs, g),
+                                      advice_of(g) if alone else "", alone))
+        return done(conflicts, True, "every phase has a plan on its own; the rules "
+                    "linking the phases conflict")
+    except OutOfTime:
+        return done([], False, "the search stopped at the time limit before any conflict "
+                    "was established")
+
+
+def feasible_alone(rs: ResolvedScenario, settings: hs.SolverSettings) -> bool | None:
+    """Does this single-period scenario have a plan?"""
+    m = build_model(prepare(rs.scenario), "feasibility").model
+    try:
+        st = hs.PersistentHighs(m, settings).run()
+    except hs.DeadlinePassed as e:
+        raise OutOfTime from e
+    except hs.SolverError:
+        return None
+    return True if st.status in ("optimal", "feasible") else (
+        False if st.status == "infeasible" else None)
+
+
+def advice_of(group: str) -> str:
+    """The catalog's written advice for a group."""
+    found = entry_of(group)
+    return found[0].advice_for(found[1]) if found else ""

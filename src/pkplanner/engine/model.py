@@ -56,6 +56,8 @@ class ModelIndex:
     by_c: dict[str, list[tuple[str, str]]]      # c -> (u, z)
     by_cu: dict[tuple[str, str], list[str]]     # (c, u) -> zones
     zr: list[tuple[str, str]]                   # (zone, capability) some mandate needs
+    explicit_lead: bool = False                 # lead binaries even where an aggregate row
+                                                # would do (phases count lead changes)
 
     def on(self, family: str, *entity: str) -> bool:
         """Is this family (or this family's row for one entity, e.g. 'acceptability.AM')
@@ -66,7 +68,7 @@ class ModelIndex:
 
 
 def model_index(d: ModelData, objective: Objective = "cost",
-                skip: frozenset[str] = frozenset()) -> ModelIndex:
+                skip: frozenset[str] = frozenset(), explicit_lead: bool = False) -> ModelIndex:
     by_cz: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_z: dict[str, list[tuple[str, str]]] = {z: [] for z in d.zones}
     by_c: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -81,7 +83,7 @@ def model_index(d: ModelData, objective: Objective = "cost",
           if any((z, k, r) in d.req for k in d.zone_mandates[z])]
     return ModelIndex(skip=skip, soft=d.rules.soft_requirements or objective == "coverage",
                       active_c=sorted(by_c), by_cz=dict(by_cz), by_z=by_z, by_c=dict(by_c),
-                      by_cu=dict(by_cu), zr=zr)
+                      by_cu=dict(by_cu), zr=zr, explicit_lead=explicit_lead)
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,14 @@ class Built:
 
 
 def build_model(d: ModelData, objective: Objective = "cost",
-                skip: frozenset[str] = frozenset(), common_floor: bool = False) -> Built:
+                skip: frozenset[str] = frozenset(), common_floor: bool = False,
+                into: pyo.Block | None = None, explicit_lead: bool = False) -> Built:
     """Build the MILP. `skip` drops whole families (used by the explanation);
     `common_floor` adds a mutable floor on every party's acceptability (acceptability
-    objective, Pareto fronts)."""
-    m = pyo.ConcreteModel(name="pkplanner")
-    ix = model_index(d, objective, skip)
+    objective, Pareto fronts). `into`: build on this block (one phase of a phased model,
+    engine/phased.py) instead of a new model."""
+    m = pyo.ConcreteModel(name="pkplanner") if into is None else into
+    ix = model_index(d, objective, skip, explicit_lead)
     steps = [
         add_variables, add_numbers,
         add_one_mandate, add_one_armament, add_mandate_armament, add_unit_armament,
@@ -569,7 +573,7 @@ def add_lead_nation(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
     zones = [z for z in d.zones if ix.on("lead_nation", z)]
     cands = {z: [c for c in ix.active_c if (c, z) in ix.by_cz and d.lead_ok[c, z]]
              for z in zones}
-    if r.lead_min_share <= 0:
+    if r.lead_min_share <= 0 and not ix.explicit_lead:
         if r.lead_min_acceptability <= 0:
             return      # whoever is present can lead: deployed_presence suffices
         # any acceptable contributor present can lead: one aggregate row per zone
@@ -582,9 +586,10 @@ def add_lead_nation(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
         _m.lam[c, z] for c in cands[z]) == _m.delta[z])
     m.lead_nation_present = pyo.Constraint(cz, rule=lambda _m, c, z: _m.lam[c, z] <= sum(
         _m.x[c, u, z] for u in ix.by_cz[c, z]))
-    m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(_m, d, ix, c, z)
-                                         >= _m.n_lead_min_share * (
-        _m.P_z[z] - _m.n_lead_big[z] * (1 - _m.lam[c, z])))
+    if r.lead_min_share > 0:
+        m.lead_nation_share = pyo.Constraint(cz, rule=lambda _m, c, z: pers_cz(
+            _m, d, ix, c, z) >= _m.n_lead_min_share * (
+            _m.P_z[z] - _m.n_lead_big[z] * (1 - _m.lam[c, z])))
 
 
 def add_size(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
@@ -694,9 +699,9 @@ def constraint_families(m: pyo.ConcreteModel) -> dict[str, list[str]]:
     """Pyomo components present, grouped by family name (for reports and audits)."""
     out: dict[str, list[str]] = {}
     for comp in m.component_objects(pyo.Constraint, active=True):
-        fam = family_of(comp.name)
+        fam = family_of(comp.local_name)
         if fam is not None:
-            out.setdefault(fam, []).append(comp.name)
+            out.setdefault(fam, []).append(comp.local_name)
     return out
 
 

@@ -30,6 +30,13 @@ from pkplanner.engine.model import (
     structure,
     update_numbers,
 )
+from pkplanner.engine.phased import (
+    PhasedModel,
+    build_phased,
+    least_units,
+    phase_view,
+    rotations,
+)
 from pkplanner.engine.results import (
     Plan,
     ZonePlan,
@@ -38,6 +45,7 @@ from pkplanner.engine.results import (
     solution_document,
 )
 from pkplanner.rules.catalog import BINDING
+from pkplanner.scenario.phases import PhaseCase
 from pkplanner.scenario.resolve import ResolvedScenario
 
 HELPER_SUFFIXES = ("_padding", "_min_units", "_link", "_floor", "_balance")
@@ -62,6 +70,8 @@ class Outcome:
     error: str | None = None        # status "error": what HiGHS said
     nodes: int | None = None        # branch-and-bound nodes of the run that gave the answer
     timings: hs.Timings = field(default_factory=hs.Timings)    # seconds by stage
+    phased: PhasedResult | None = None   # a phased scenario: every phase's plan (`plan` is
+                                         # the first's) and what links them
 
     @property
     def feasible(self) -> bool:
@@ -104,11 +114,12 @@ def choose_leads(m: pyo.ConcreteModel, d: ModelData, plan: Plan) -> None:
 
 def binding_rules(m: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
     out = []
-    for comp in m.component_objects(pyo.Constraint, active=True):
-        fam = family_of(comp.name)
-        if fam not in BINDING or comp.name.endswith(HELPER_SUFFIXES):
+    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=False):
+        name = comp.local_name
+        fam = family_of(name)
+        if fam not in BINDING or name.endswith(HELPER_SUFFIXES):
             continue
-        suffix = comp.name[len(fam.replace(".", "_")):].strip("_")
+        suffix = name[len(fam.replace(".", "_")):].strip("_")
         for idx, con in comp.items():
             if all(abs(v.value or 0.0) < 1e-9 for v in identify_variables(con.body)):
                 continue        # 0 <= 0: a rule about someone not taking part
@@ -130,6 +141,9 @@ def build(rs: ResolvedScenario, objective: str, common_floor: bool = False,
     export the model or drive HiGHS themselves; a re-solve also needs the model's index
     (`model.build_model` returns both)."""
     t0 = time.perf_counter()
+    if rs.scenario.phases is not None:      # the phased model, first phase's data
+        pm = build_phased(rs.scenario, skip)
+        return pm.datas[0], pm.model, time.perf_counter() - t0
     d = prepare(rs.scenario)
     built = _model(d, objective, common_floor, skip)
     return d, built.model, time.perf_counter() - t0
@@ -153,6 +167,8 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
           settings: hs.SolverSettings | None = None) -> Outcome:
     settings = settings or hs.SolverSettings()
     objective = objective or rs.scenario.objective
+    if rs.scenario.phases is not None:
+        return solve_phased(rs, settings)
     t0 = time.perf_counter()
     d = prepare(rs.scenario)
     built = _model(d, objective, common_floor=objective == "acceptability")
@@ -162,6 +178,128 @@ def solve(rs: ResolvedScenario, objective: str | None = None,
         return _run(d, built, solver, objective, settings, t0, timings)
     except hs.SolverError as e:
         return failed(d, objective, str(e), t0, timings)
+
+
+@dataclass
+class PhasedResult:
+    """A phased plan: the phases, their data and plans, and what links them."""
+
+    cases: list[PhaseCase]
+    datas: list[ModelData]
+    plans: list[Plan]
+    transition: dict[str, Any]      # the `transition` block of the solution file
+
+
+def solve_phased(rs: ResolvedScenario, settings: hs.SolverSettings,
+                 skip: frozenset[str] = frozenset(), objective: str = "cost") -> Outcome:
+    """One MILP over all phases (engine/phased.py), the units-first start placing every
+    phase's units at once; the whole plan's cost is the objective."""
+    t0 = time.perf_counter()
+    pm = build_phased(rs.scenario, skip, objective)
+    d0 = pm.datas[0]
+    timings = hs.Timings(load=rs.load_seconds, build=time.perf_counter() - t0)
+    try:
+        solver = _hand_over(Built(pm.model, pm.builts[0].index), settings, timings)
+        start = units_first(phase_view(pm), d0) if objective == "cost" else None
+        stats = solver.run(start=start)
+    except hs.SolverError as e:
+        return failed(d0, "cost", str(e), t0, timings)
+    timings.add(stats.timings)
+    out = Outcome(stats.status, None, d0, "cost", stats.objective, stats.gap,
+                  time.perf_counter() - t0, timings.build, stats.seconds, [],
+                  stats.start_objective, stats.seed, bound=stats.bound, nodes=stats.nodes,
+                  timings=timings)
+    out.racers = settings.racers
+    if stats.status in ("optimal", "feasible"):
+        t1 = time.perf_counter()
+        plans = [read_plan(b.model, d) for b, d in zip(pm.builts, pm.datas, strict=True)]
+        out.phased = PhasedResult(pm.cases, pm.datas, plans,
+                                  transition_records(pm, plans))
+        out.plan = plans[0]
+        timings.readback += time.perf_counter() - t1
+    return out
+
+
+def transition_records(pm: PhasedModel, plans: list[Plan]) -> dict[str, Any]:
+    """What links the phases in the plan found: re-entries, rotation cohorts, and the
+    transition rules at their limit. Re-entries and limits are read from the plans, not
+    from the model's helper variables: a plan found within a gap may leave slack in those
+    (re-entry people, lead-change counters only bound from below)."""
+    ids = pm.ids
+    here = []
+    for plan, d in zip(plans, pm.datas, strict=True):
+        pcz: dict[tuple[str, str], int] = {}
+        for c, z, u, n in plan.allocations:
+            pcz[c, z] = pcz.get((c, z), 0) + n * d.pers[u]
+        here.append(pcz)
+    reentries = []
+    cost = pm.transition.reentry_cost_per_person
+    if cost > 0:
+        for i in range(2, len(ids)):
+            for (c, z), people in sorted(here[i].items()):
+                if people > 0 and not here[i - 1].get((c, z)) and any(
+                        here[s].get((c, z)) for s in range(i - 1)):
+                    reentries.append({"phase": ids[i], "contributor": c, "zone": z,
+                                      "personnel": people, "cost": people * cost})
+    cohorts = []
+    if pm.transition.rotation_months is not None:
+        months = [pc.months for pc in pm.cases]
+        posts: dict[tuple[str, str], list[int]] = {}
+        for i, plan in enumerate(plans):
+            for c, _z, u, n in plan.allocations:
+                posts.setdefault((c, u), [0] * len(ids))[i] += n
+        for (c, u), per_phase in sorted(posts.items()):
+            split = least_units(per_phase, months, pm.transition.rotation_months)
+            for (s, t), n in sorted(split.items()):
+                cohorts.append({"contributor": c, "unit_type": u, "from": ids[s],
+                                "to": ids[t], "posts": n,
+                                "units": n * rotations(months, s, t,
+                                                       pm.transition.rotation_months)})
+    return {"rules": pm.transition.model_dump(mode="json"),
+            "reentries": reentries, "rotations": cohorts,
+            "binding": transition_binding(pm, plans, here, cohorts)}
+
+
+def transition_binding(pm: PhasedModel, plans: list[Plan],
+                       people: list[dict[tuple[str, str], int]],
+                       cohorts: list[dict[str, Any]]) -> list[str]:
+    """The transition rules the plan holds with no slack: a phase as large as drawdown
+    allows, a zone at the level it had (it may not rise), a zone whose lead changed as often
+    as allowed, the last phase at the ceiling, a contributor's rotations taking all it
+    holds of a unit type."""
+    tr, ids = pm.transition, pm.ids
+    size = [sum(p.values()) for p in people]
+    out: list[str] = []
+    if tr.max_growth is not None:
+        out += [f"transition.drawdown.{ids[i]}" for i in range(1, len(ids))
+                if size[i] >= (1 + tr.max_growth) * size[i - 1] - 1e-6 * (1 + size[i])]
+    zones = [{zp.zone: zp for zp in plan.zones if zp.deployed} for plan in plans]
+    if not tr.armament_may_rise:
+        out += [f"transition.armament.{ids[i]}.{z}" for i in range(1, len(ids))
+                for z, zp in zones[i].items()
+                if z in zones[i - 1] and zones[i - 1][z].armament == zp.armament]
+    if tr.lead_changes_per_zone is not None:
+        for z in pm.datas[0].zones:
+            pairs = [(zones[i - 1][z].lead, zones[i][z].lead) for i in range(1, len(ids))
+                     if z in zones[i] and z in zones[i - 1]]
+            if pairs and sum(a != b for a, b in pairs) >= tr.lead_changes_per_zone:
+                out.append(f"transition.lead_changes.{z}")
+    if tr.final_ceiling is not None and size[-1] >= tr.final_ceiling:
+        out.append("transition.final_ceiling")
+    if cohorts:
+        held = {(c.id, u): n for c in pm.cases[0].scenario.contributors
+                for u, n in c.units.items()}
+        for pc in pm.cases[1:]:
+            for c in pc.scenario.contributors:
+                for u, n in c.units.items():
+                    held[c.id, u] = max(held.get((c.id, u), 0), n)
+        taken: dict[tuple[str, str], int] = {}
+        for r in cohorts:
+            key = (r["contributor"], r["unit_type"])
+            taken[key] = taken.get(key, 0) + r["units"]
+        out += [f"transition.rotation.{c}.{u}" for (c, u), n in sorted(taken.items())
+                if n >= held.get((c, u), 0)]
+    return out
 
 
 def failed(d: ModelData, objective: str, message: str, t0: float,
@@ -190,6 +328,9 @@ class Reusable:
               ) -> tuple[Outcome, str]:
         """The outcome, and "persistent" (re-solved) or "rebuild"."""
         objective = objective or rs.scenario.objective
+        if rs.scenario.phases is not None:      # phased models are rebuilt (not kept)
+            self._state = None
+            return solve_phased(rs, self.settings), "rebuild"
         t0 = time.perf_counter()
         d = prepare(rs.scenario)
         key = (objective, structure(d))
@@ -362,17 +503,53 @@ def document(rs: ResolvedScenario, outcome: Outcome, threads: int = 1,
         extra["explanation"] = {"complete": False, "note": "not explained (batch run; "
                                 "`pkplanner explain` gives the conflicting rules)",
                                 "tests": 0, "seconds": 0.0}
-    return solution_document(
+    solver = {"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
+              "solve_seconds": round(outcome.solver_seconds, 3),
+              "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
+              "seed": outcome.seed, "racers": outcome.racers,
+              "start_objective": outcome.start_objective, "pkplanner": __version__,
+              "pyomo": str(pyomo.version.version),
+              "bound": outcome.bound,
+              **({"error": outcome.error} if outcome.error else {})}
+    doc = solution_document(
         rs, outcome.data, outcome.plan, objective=outcome.objective,
         objective_value=outcome.objective_value, status=outcome.status, gap=outcome.gap,
-        solver={"name": "highs", "version": hs.version(), "seconds": round(outcome.seconds, 3),
-                "solve_seconds": round(outcome.solver_seconds, 3),
-                "build_seconds": round(outcome.build_seconds, 3), "threads": threads,
-                "seed": outcome.seed, "racers": outcome.racers,
-                "start_objective": outcome.start_objective, "pkplanner": __version__,
-                "pyomo": str(pyomo.version.version),
-                "bound": outcome.bound,
-                **({"error": outcome.error} if outcome.error else {})},
-        conflicts=conflicts,
-        extra=extra or None,
-    )
+        solver=solver, conflicts=conflicts, extra=extra or None)
+    if rs.scenario.phases is not None:
+        add_phases(rs, doc, outcome.phased)
+    return doc
+
+
+PHASE_PLAN_KEYS = ("zones", "allocations", "contributors", "acceptability",
+                   "armament_acceptability", "totals", "binding", "flows", "logistics")
+
+
+def add_phases(rs: ResolvedScenario, doc: dict[str, Any], phased: PhasedResult | None
+               ) -> None:
+    """A phased solution file: the first phase's plan in the single-period keys (what every
+    reader of a plan shows), each phase's plan in `phases`, what links them in `transition`,
+    and the whole plan's cost as the objective (docs/solution-file.md#phases)."""
+    if phased is None:
+        doc["phases"] = []
+        return
+    doc["phases"] = []
+    for case, d, plan in zip(phased.cases, phased.datas, phased.plans, strict=True):
+        one = solution_document(rs, d, plan, objective="cost", objective_value=None,
+                                status=doc["status"], gap=None, solver={})
+        doc["phases"].append({
+            "id": case.id, "name": case.name, "months": case.months,
+            "start_day": round(case.start_day, 3), "handed_over": list(case.handed_over),
+            "local_police": {z.id: z.local_police for z in case.scenario.zones
+                             if z.local_police},
+            **{k: one[k] for k in PHASE_PLAN_KEYS if k in one}})
+    doc["transition"] = phased.transition
+    # the whole plan's cost as the file states it (each phase's cost and transport, and the
+    # re-entries), which a plan found within a gap may undercut HiGHS's own figure by
+    value = sum(p["months"] * (p["totals"]["cost_per_month"] + float(
+        (p.get("logistics") or {}).get("transport_cost_per_month", 0.0)))
+        for p in doc["phases"]) + sum(r["cost"] for r in phased.transition["reentries"])
+    if not rs.scenario.rules.soft_requirements:
+        doc["objective"]["value"] = value
+        bound = doc["solver"].get("bound")
+        if doc["mip_gap"] is not None and bound is not None:
+            doc["mip_gap"] = hs.relative_gap(value, bound)

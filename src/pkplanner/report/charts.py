@@ -11,13 +11,16 @@ offline.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from pkplanner.report import basemap
 from pkplanner.report.fmt import esc
 from pkplanner.report.view import View
+from pkplanner.scenario.phases import DAYS_PER_MONTH
 from pkplanner.solution import metrics
 
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
@@ -348,3 +351,57 @@ def chart_comparison_profile(rows: list[Row], levels: list[str]) -> Any:
     fig.update_layout(barmode="stack", legend_title_text="armament")
     fig.update_yaxes(title="personnel")
     return layout(fig, "Personnel by armament level, by option")
+
+
+def chart_timeline(v: View, phases: list[dict[str, Any]], by: str = "zone") -> Any:
+    """Personnel by phase of a phased plan, stacked by zone (or contributor): one bar per
+    phase on a day axis, as wide as the phase, so the bars read as a timeline; the final
+    ceiling, when the transition sets one, over the last phase."""
+    spans = []
+    for ph in phases:
+        start = float(ph.get("start_day", 0.0))
+        days = float(ph.get("months", 0.0)) * DAYS_PER_MONTH
+        spans.append((start, days))
+    names: Callable[[str], str]
+    if by == "contributor":
+        per = [{str(c["contributor"]): int(c["personnel"]) for c in ph.get("contributors")
+                or []} for ph in phases]
+        names = v.cname
+    else:
+        per = [{str(z["zone"]): int(z["personnel"]) for z in ph.get("zones") or []
+                if z.get("deployed")} for ph in phases]
+        names = v.zname
+    keys: list[str] = []
+    for p in per:
+        keys += [k for k, n in p.items() if n > 0 and k not in keys]
+    colours = PALETTE if len(keys) <= len(PALETTE) else tuple(qualitative.Alphabet)
+    fig = go.Figure()
+    mids = [start + days / 2 for start, days in spans]
+    widths = [days * 0.97 for _start, days in spans]
+    for i, k in enumerate(keys):
+        ys = [p.get(k, 0) for p in per]
+        fig.add_trace(go.Bar(
+            x=mids, y=ys, width=widths, name=esc(k), marker_color=colours[i % len(colours)],
+            hovertext=[f"{esc(ph.get('id', ''))}: day {start:,.0f} to {start + days:,.0f}"
+                       f"<br>{esc(names(k))}: {y:,} personnel"
+                       for ph, (start, days), y in zip(phases, spans, ys, strict=True)],
+            hoverinfo="text"))
+    ceiling = ((v.sol.get("transition") or {}).get("rules") or {}).get("final_ceiling")
+    if ceiling is not None and spans:
+        start, days = spans[-1]
+        fig.add_trace(go.Scatter(x=[start, start + days], y=[ceiling, ceiling], mode="lines",
+                                 line={"color": "#e45756", "dash": "dash", "width": 2},
+                                 name=f"final ceiling {int(ceiling):,}", hoverinfo="name"))
+    totals = [sum(p.values()) for p in per]
+    fig.add_trace(go.Scatter(x=mids, y=totals, mode="text", showlegend=False,
+                             text=[f"{t:,}" for t in totals], textposition="top center",
+                             hoverinfo="skip", name="total"))
+    fig.update_layout(barmode="stack", legend_title_text=by, bargap=0)
+    fig.update_xaxes(title="phase (days from the start of the deployment)",
+                     tickvals=mids,
+                     ticktext=[f"{esc(ph.get('id', ''))}<br>day {start:,.0f}"
+                               for ph, (start, _d) in zip(phases, spans, strict=True)],
+                     range=[0, max([s + d for s, d in spans] + [1.0])])
+    fig.update_yaxes(title="personnel", rangemode="tozero",
+                     range=[0, max([*totals, ceiling or 0, 1]) * 1.15])
+    return layout(fig, f"Personnel by phase and {by}")

@@ -10,12 +10,13 @@ rules instead, since there is no force to describe.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
 
 from pkplanner import __version__
-from pkplanner.report import charts
+from pkplanner.report import charts, timeline
 from pkplanner.report.audit import _audit
 from pkplanner.report.document import Block, Report, Section
 from pkplanner.report.fmt import (
@@ -31,6 +32,7 @@ from pkplanner.report.fmt import (
 )
 from pkplanner.report.view import View, qrf_cover
 from pkplanner.rules.audit import TOL, PlanView, gamma_of
+from pkplanner.scenario.phases import phase_cases
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Contributor, Hub, Route, Rules
 from pkplanner.solution import metrics
@@ -61,6 +63,12 @@ LEVEL_MEANING = {
 def build_report(rs: ResolvedScenario, solution: dict[str, Any],
                  verdict: list[str] | None) -> Report:
     """Read a solution as an HLPG recommendation (see the module docstring)."""
+    if rs.scenario.phases:
+        # the single-period sections describe the first phase: read them against the first
+        # phase's own scenario (its needs, mandates, ready units), keeping what links phases
+        first = phase_cases(rs.scenario)[0].scenario.model_copy(
+            update={"phases": rs.scenario.phases, "transition": rs.scenario.transition})
+        rs = dataclasses.replace(rs, scenario=first)
     v = View(rs, solution)
     sc = rs.scenario
     status = str(solution.get("status", "unknown"))
@@ -82,6 +90,10 @@ def build_report(rs: ResolvedScenario, solution: dict[str, Any],
     if status == "feasible":
         intro.p("The solver stopped at a limit: this plan satisfies every rule but is not "
                 "proven optimal; the gap above bounds how much better a plan could be.")
+    phased = timeline.is_phased(solution)
+    phases = timeline.phases_of(solution) if phased else []
+    if phased and feasible and phases:
+        intro.p(_phased_headline(v, phases))
     sections.append(intro)
     if feasible:
         summary = [
@@ -90,16 +102,24 @@ def build_report(rs: ResolvedScenario, solution: dict[str, Any],
             f"{len(v.contributors)} contributing states",
             f"{len(v.deployed)} of {len(v.zones)} zones deployed",
         ]
-        hlpg = [_size(v, figures), _command(v), _logistics(v, figures), _allocation(v),
-                _rules_of_engagement(v), _arrangements(v, figures)]
+        hlpg = [_size(v, figures, whole_plan=phased), _command(v), _logistics(v, figures),
+                _allocation(v), _rules_of_engagement(v), _arrangements(v, figures)]
         for i, s in enumerate(hlpg, start=1):
             s.number = f"{i}."
-        sections += hlpg
-        sections.append(_acceptability(v, figures))
-        sections.append(_audit(v))
+        single = [*hlpg, _acceptability(v, figures), _audit(v)]
+        if phased and phases:
+            summary = _phased_summary(solution, phases, summary)
+            sections.append(timeline.timeline_section(v, figures))
+            note = (f"The first phase of {len(phases)}, {timeline.label(phases[0])}: the "
+                    "later phases are in the Timeline section.")
+            for s in single:
+                s.blocks.insert(0, Block("p", text=note))
+        sections += single
     else:
         sections.append(_no_plan(v, status))
         summary = [f"no plan ({status})"]
+        if phased:
+            sections.append(timeline.timeline_section(v, figures))
     if isinstance(solution.get("companion"), dict):
         sections.append(_robustness(v, solution["companion"]))
     sections.append(_sensitivity(solution))
@@ -108,7 +128,33 @@ def build_report(rs: ResolvedScenario, solution: dict[str, Any],
     return Report(title, subtitle, status, summary, sections, figures)
 
 
-def _size(v: View, figures: dict[str, Any]) -> Section:
+def _phased_headline(v: View, phases: list[dict[str, Any]]) -> str:
+    """What a reader of a phased plan needs before any figure: which phase the sections
+    describe, and what the objective counts."""
+    months = sum(float(p.get("months", 0.0)) for p in phases)
+    value = (v.sol.get("objective") or {}).get("value")
+    steps = ", ".join(f"{timeline.label(p)} {float(p.get('months', 0.0)):g} months"
+                      for p in phases)
+    return (f"A phased plan: {plural(len(phases), 'phase')} over {months:g} months ({steps}). "
+            "The numbered sections, the acceptability and the constraint audit (but for its "
+            f"transition rows) describe the first phase, {timeline.label(phases[0])}; the "
+            "Timeline section follows the force from phase to phase to the exit. The "
+            "objective is the whole plan's cost, "
+            + (fmt_money(value) if isinstance(value, int | float) else "-")
+            + ": each phase's months times its cost per month, plus re-entries.")
+
+
+def _phased_summary(sol: dict[str, Any], phases: list[dict[str, Any]],
+                    first: list[str]) -> list[str]:
+    months = sum(float(p.get("months", 0.0)) for p in phases)
+    value = (sol.get("objective") or {}).get("value")
+    return [f"{plural(len(phases), 'phase')} over {months:g} months",
+            (fmt_money(value) if isinstance(value, int | float) else "-")
+            + " for the whole plan",
+            f"first phase ({phases[0].get('id', '')}): {first[0]}", *first[1:]]
+
+
+def _size(v: View, figures: dict[str, Any], whole_plan: bool = False) -> Section:
     s = Section("size", HLPG_HEADINGS[0])
     sol = v.sol
     obj = sol.get("objective") or {}
@@ -117,7 +163,10 @@ def _size(v: View, figures: dict[str, Any]) -> Section:
     value_text = fmt_money(value) if kind == "cost" else fmt_value(value)
     s.p(f"The force numbers {fmt_int(v.total)} personnel from {len(v.contributors)} "
         f"contributing states, deployed in {len(v.deployed)} of {len(v.zones)} zones, at a "
-        f"cost of {fmt_money(v.cost)} per month. Objective: {kind} (value {value_text}).")
+        f"cost of {fmt_money(v.cost)} per month. " + (
+            f"Objective: the whole plan's {kind}, over every phase (value {value_text}; "
+            "the Timeline section breaks it down)." if whole_plan else
+            f"Objective: {kind} (value {value_text})."))
     mix: dict[str, list[int]] = {}
     for z in v.deployed:
         row = mix.setdefault(z["mandate"] or "-", [0, 0])

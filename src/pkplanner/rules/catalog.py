@@ -19,13 +19,14 @@ edit it found. No pyomo and no pandas here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pkplanner.rules.audit import TOL, Check, PlanView, fmt_money, fmt_pp, gamma_of, state
-from pkplanner.scenario.schema import Rules
+from pkplanner.scenario.schema import Rules, Transition
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Scope:
     contributors: tuple[str, ...]       # contributors eligible somewhere
     logistics: tuple[str, ...] | None = None   # "route.<name>", "hub.<id>" with a limit;
                                                # None: the scenario has no logistics
+    transition: tuple[str, ...] | None = None  # the transition rules in force
+                                               # (transition_rules); None: no phases
 
 
 @dataclass(frozen=True)
@@ -515,6 +518,75 @@ def _audit_robust(v: PlanView) -> list[Check]:
     return out
 
 
+TRANSITION_RULES = ("drawdown", "armament", "lead_changes", "final_ceiling", "rotation")
+
+
+def transition_rules(tr: Transition | None) -> tuple[str, ...]:
+    """The transition rules a scenario's `transition` block puts in force (family 17)."""
+    if tr is None:
+        return ()
+    on = {"drawdown": tr.max_growth is not None, "armament": not tr.armament_may_rise,
+          "lead_changes": tr.lead_changes_per_zone is not None,
+          "final_ceiling": tr.final_ceiling is not None,
+          "rotation": tr.rotation_months is not None}
+    return tuple(k for k in TRANSITION_RULES if on[k])
+
+
+_TRANSITION_TEXT = {
+    "drawdown": "the force grows no more than max_growth from one phase to the next",
+    "armament": "a zone runs no heavier armed than in the phase before",
+    "lead_changes": "a zone's lead nation changes at most lead_changes_per_zone times",
+    "final_ceiling": "the last phase within final_ceiling international personnel",
+    "rotation": "posts held beyond rotation_months take relief units from holdings",
+}
+_TRANSITION_ADVICE = {
+    "drawdown": "raise transition.max_growth, or shorten the earlier phase's tasks "
+                "(its requirement_factor)",
+    "armament": "set transition.armament_may_rise: true, or arm the earlier phase heavier",
+    "lead_changes": "raise transition.lead_changes_per_zone",
+    "final_ceiling": "raise transition.final_ceiling, or hand more zones over in the last "
+                     "phase (handed_over, local_police)",
+    "rotation": "raise transition.rotation_months, or add units to the contributors' "
+                "holdings",
+}
+
+
+def _audit_transition(v: PlanView) -> list[Check]:
+    """Rows from the phases the solution file lists (family 17)."""
+    tr = v.sc.transition
+    phases = [p for p in v.sol.get("phases") or [] if isinstance(p, dict)]
+    if tr is None or not phases:
+        return []
+    bound = set((v.sol.get("transition") or {}).get("binding") or [])
+    n = [int((p.get("totals") or {}).get("personnel", 0)) for p in phases]
+    out = []
+    if tr.max_growth is not None:
+        for i in range(1, len(phases)):
+            cap = (1 + tr.max_growth) * n[i - 1]
+            pid = phases[i].get("id", "")
+            out.append(Check(f"max_growth {pid}", f"phase {pid} no larger than "
+                             f"{1 + tr.max_growth:g} x the phase before", f"{n[i]:,}",
+                             f"{cap:,.0f}", f"{cap - n[i]:+,.0f}",
+                             state(cap - n[i], f"transition.drawdown.{pid}" in bound)))
+    if tr.final_ceiling is not None:
+        out.append(Check("final_ceiling", "international personnel in the last phase",
+                         f"{n[-1]:,}", f"{tr.final_ceiling:,}", f"{tr.final_ceiling - n[-1]:+,}",
+                         state(tr.final_ceiling - n[-1], "transition.final_ceiling" in bound)))
+    if tr.lead_changes_per_zone is not None:
+        most = 0
+        for z in v.zone:
+            leads = [next((r.get("lead") for r in p.get("zones") or [] if r.get("zone") == z
+                           and r.get("deployed")), None) for p in phases]
+            most = max(most, sum(1 for a, b in itertools.pairwise(leads)
+                                 if a and b and a != b))
+        out.append(Check("lead_changes_per_zone", "most lead-nation changes in one zone",
+                         f"{most}", f"{tr.lead_changes_per_zone}",
+                         f"{tr.lead_changes_per_zone - most:+}",
+                         state(tr.lead_changes_per_zone - most,
+                               any(b.startswith("transition.lead_changes") for b in bound))))
+    return out
+
+
 def _audit_logistics(v: PlanView) -> list[Check]:
     """The busiest route and hub against their capacities, from the plan's flows."""
     lg = v.sol.get("logistics")
@@ -771,6 +843,17 @@ ENTRIES: tuple[Entry, ...] = (
           reads="the scenario's logistics block, routes (capacity, mine risk, closed) and "
                 "hubs (capacity_personnel)",
           audit=_audit_logistics),
+    Entry(Family("transition", 17, "consecutive phases keep the transition rules: drawdown, "
+                                   "armament, lead changes, final ceiling, rotation"),
+          "phase transitions", (),
+          lambda s: [f"transition.{e}" for e in s.transition] if s.transition else None,
+          describe=lambda r, e: _TRANSITION_TEXT.get(e, f"transition rule {e}"),
+          whole=lambda r: "the rules linking the phases",
+          advice={e: a for e, a in _TRANSITION_ADVICE.items()},
+          binds=True, at_limit="the phases at a transition limit",
+          reads="the scenario's `phases` and `transition` blocks and the contributors' "
+                "`readiness_days`",
+          audit=_audit_transition),
 )
 
 CATALOG: dict[str, Entry] = {e.name: e for e in ENTRIES}

@@ -525,6 +525,10 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         for uid in contrib.units:
             if uid not in units:
                 bad(f"contributors.{contrib.id}.units.{uid}", f"unknown unit type '{uid}'")
+        for uid in contrib.readiness_days:
+            if uid not in units:
+                bad(f"contributors.{contrib.id}.readiness_days.{uid}",
+                    f"unknown unit type '{uid}'")
     acc = sc.acceptability
     for party, row in acc.contributors.items():
         if party not in parties:
@@ -567,6 +571,7 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         level(f"{oid}.max_armament", o.max_armament)
         patch = o.rules.model_dump(exclude_none=True)
         p.extend(check_rules(Rules.model_validate(patch), f"{oid}.rules", sc, label, set(patch)))
+    p.extend(check_phases(sc, label))
     if sc.planning_option is not None and sc.planning_option not in {
             o.id for o in sc.planning_options}:
         bad("planning_option", f"unknown planning option '{sc.planning_option}' "
@@ -583,6 +588,66 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
                    if sc.logistics is not None and len(entries) < len(sc.hubs) else "")
                 + (f" (network.season {season} closes {', '.join(shut)})" if shut else ""))
     return p
+
+
+def check_phases(sc: Scenario, label: str) -> list[Problem]:
+    """A phase may name only the scenario's zones, mandates, capabilities and levels, and a
+    transition needs phases; a strict drawdown under a final ceiling above the largest force
+    the rules allow is a ceiling that cannot bind (most likely a typo)."""
+    p: list[Problem] = []
+
+    def bad(path: str, msg: str) -> None:
+        p.append(Problem(label, path, msg))
+
+    if sc.phases is None:
+        if sc.transition is not None:
+            bad("transition", "a transition links phases, but the scenario has no `phases`")
+        return p
+    if not sc.phases:
+        bad("phases", "at least one phase is needed (or leave `phases` out)")
+    if sc.objective != "cost":
+        bad("objective", f"'{sc.objective}': a phased scenario is solved for the least cost "
+            "of the whole plan (the acceptability and coverage objectives are single-period)")
+    zone_ids = {z.id for z in sc.zones}
+    mandates = {m.id for m in sc.mandates}
+    caps = {c for u in sc.unit_types for c in u.capabilities} | {
+        c for m in sc.mandates for c in m.requirements}
+    seen: set[str] = set()
+    for ph in sc.phases:
+        pid = f"phases.{ph.id}"
+        if ph.id in seen:
+            bad(pid, f"duplicate id '{ph.id}'")
+        seen.add(ph.id)
+        for zid in ph.handed_over:
+            if zid not in zone_ids:
+                bad(f"{pid}.handed_over", f"unknown zone '{zid}'")
+        for key in ("returnees", "local_police"):
+            for zid in getattr(ph, key):
+                if zid not in zone_ids:
+                    bad(f"{pid}.{key}.{zid}", f"unknown zone '{zid}'")
+        for cap in ph.requirement_factor:
+            if cap != "default" and cap not in caps:
+                bad(f"{pid}.requirement_factor.{cap}",
+                    f"unknown capability '{cap}' (known: default, {', '.join(sorted(caps))})")
+        for k in ph.mandates or []:
+            if k not in mandates:
+                bad(f"{pid}.mandates", f"unknown mandate '{k}'")
+        if ph.max_armament is not None and ph.max_armament not in sc.armament_levels:
+            bad(f"{pid}.max_armament", f"unknown armament level '{ph.max_armament}' "
+                f"(levels: {', '.join(sc.armament_levels)})")
+    return p
+
+
+def check_ceiling(sc: Scenario, label: str) -> list[Problem]:
+    """Under the effective rules (the option's personnel_max): a final ceiling above the
+    largest first phase allowed, while the force may not grow, can never bind."""
+    tr, cap = sc.transition, sc.rules.personnel_max
+    if (tr is not None and tr.max_growth == 0 and tr.final_ceiling is not None
+            and cap is not None and tr.final_ceiling > cap):
+        return [Problem(label, "transition.final_ceiling", f"{tr.final_ceiling} is above the "
+                        f"largest first phase the rules allow (personnel_max {cap}) while the "
+                        "force may not grow (max_growth 0): the ceiling can never bind")]
+    return []
 
 
 def check_rules(r: Rules, where: str, sc: Scenario, label: str,
@@ -744,7 +809,8 @@ def resolve(loaded: LoadedScenario, option_id: str | None = None) -> ResolvedSce
         if o["id"] == oid and rules_sets:
             o["rules"] = {**(o.get("rules") or {}), **{k: rules[k] for k in rules_sets}}
     resolved = validate_document(doc, loaded.path)
-    problems = check_rules(resolved.rules, "rules", resolved, loaded.path)
+    problems = (check_rules(resolved.rules, "rules", resolved, loaded.path)
+                + check_ceiling(resolved, loaded.path))
     pool = [c for c in resolved.contributors
             if not set(c.groups) & set(resolved.rules.exclude_groups) and c.units]
     if not pool:

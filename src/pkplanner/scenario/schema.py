@@ -215,6 +215,10 @@ class UnitType(Strict):
         default_factory=dict,
         description="Capability name -> amount one unit provides (e.g. presence: 150, "
                     "observation_km: 10); a capability left out is 0.")
+    readiness_days: NonNegInt = Field(
+        0, description="Days from the start of the deployment until a unit of this type can "
+                       "arrive, unless its contributor's `readiness_days` says otherwise "
+                       "(phased scenarios only). Default 0.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 
@@ -286,6 +290,10 @@ class Zone(Strict):
     max_armament: str | None = Field(
         None, description="Highest armament level the zone tolerates; null (default) means "
                           "any.")
+    local_police: NonNegInt = Field(
+        0, description="Local police officers serving in the zone (people); each counts as "
+                       "one unit of the `policing` capability toward the zone's need. "
+                       "Default 0.")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 
@@ -375,6 +383,17 @@ class Contributor(Strict):
     units: dict[Slug, NonNegInt] = Field(
         default_factory=dict,
         description="Unit type id -> number of units it can offer; none by default.")
+    readiness_days: dict[Slug, NonNegInt] = Field(
+        default_factory=dict,
+        description="Unit type id -> days from the start of the deployment until such a unit "
+                    "can arrive (the UN's Peacekeeping Capability Readiness System grades "
+                    "pledges this way); a unit serves only in phases that begin at least "
+                    "this long after the start. A type left out: the unit type's "
+                    "`readiness_days`. Used by phased scenarios only.")
+
+    def readiness(self, unit: UnitType) -> int:
+        """Days until its units of this type can arrive: its own figure, else the type's."""
+        return self.readiness_days.get(unit.id, unit.readiness_days)
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
 
@@ -741,6 +760,71 @@ class Logistics(Strict):
     source: str = Field("", description="Where the figures come from (free text).")
 
 
+class Phase(Strict):
+    """One period of a phased plan: how long it lasts and how it changes the zones' needs
+    and the options open to the force. The plan chooses allocations, mandates, armament and
+    lead nations afresh in each phase; `transition` links them."""
+
+    id: Slug = Field(description="Slug id of the phase, e.g. hard.")
+    name: str = Field("", description="Display name; empty by default.")
+    months: Annotated[float, Field(gt=0)] = Field(description="Length of the phase in months "
+                                                              "(above 0).")
+    requirement_factor: dict[Slug, NonNeg] = Field(
+        default_factory=dict,
+        description="Capability (or `default`, for every capability not named) -> factor "
+                    ">= 0 on the zones' requirements in this phase. Left out: 1.")
+    returnees: dict[Slug, NonNeg] = Field(
+        default_factory=dict,
+        description="Zone -> returnees expected in this phase (people); replaces the zone's "
+                    "`returnees` figure. A zone left out keeps its figure.")
+    local_police: dict[Slug, NonNegInt] = Field(
+        default_factory=dict,
+        description="Zone -> local police officers in this phase (people), counting toward "
+                    "`policing`; replaces the zone's `local_police`. A zone left out keeps "
+                    "its figure.")
+    handed_over: list[Slug] = Field(
+        default_factory=list,
+        description="Zones the force hands over to local authorities in this phase: it is "
+                    "not deployed there from this phase on. None by default.")
+    mandates: list[Slug] | None = Field(
+        None, description="Mandates allowed in this phase, on top of the rules' and the "
+                          "zones'. Null (default): no further limit.")
+    max_armament: str | None = Field(
+        None, description="Highest armament level allowed in this phase, on top of the "
+                          "rules'. Null (default): no further limit.")
+    notes: str = Field("", description="Free text for readers; not used by the model.")
+    source: str = Field("", description="Where the numbers come from (free text).")
+
+
+class Transition(Strict):
+    """Rules that link consecutive phases (formulation family 17). Each key left out or null
+    is no rule."""
+
+    max_growth: NonNeg | None = Field(
+        None, description="Most the force's total personnel may grow from one phase to the "
+                          "next, as a fraction (0: it may only shrink). Null (default): no "
+                          "limit.")
+    armament_may_rise: bool = Field(
+        True, description="If false, a zone deployed in two consecutive phases may not run "
+                          "at a heavier armament level in the later one. Default true.")
+    lead_changes_per_zone: NonNegInt | None = Field(
+        None, description="Most times a zone's lead nation may change over the plan (a "
+                          "zone's first lead is no change). Null (default): no limit.")
+    reentry_cost_per_person: NonNeg = Field(
+        0.0, description="One-off cost per person when a contributor comes back to a zone it "
+                         "left in an earlier phase, in the contributors' currency. Default 0.")
+    final_ceiling: NonNegInt | None = Field(
+        None, description="Most international personnel in the last phase (0: the force has "
+                          "handed over entirely). Null (default): no ceiling.")
+    rotation_months: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Months a unit serves before another unit of its type relieves it "
+                          "(troops rotate every 6-12 months): a post held longer, counted "
+                          "over consecutive phases, takes one more unit of the type from the "
+                          "contributor's holdings for each further rotation. Null (default): "
+                          "no rotation rule.")
+    source: str = Field("", description="Where the choices come from (free text).")
+
+
 Objective = Literal["cost", "acceptability", "coverage"]
 
 # keys the loader fills from models/ when a file leaves them out or sets them to null
@@ -833,6 +917,12 @@ class Scenario(Strict):
     planning_options: list[PlanningOption] = Field(
         description="Planning options to choose from. Left out or null: the four of "
                     "models/planning_options.yaml (A, B, C, D).")
+    phases: list[Phase] | None = Field(
+        None, description="Phases of a phased plan, in order (at least one). Null (default): "
+                          "one plan for one period, as without phases.")
+    transition: Transition | None = Field(
+        None, description="Rules linking consecutive phases; only with `phases`. Null "
+                          "(default): none.")
     planning_option: str | None = Field(
         None, description="Id of the option `solve` uses without `--option`; null (default): "
                           "the first option.")
@@ -854,5 +944,23 @@ class Scenario(Strict):
         return v
 
     def to_document(self) -> dict[str, Any]:
-        """The scenario as a plain mapping in the file's own shape (aliases, no Nones dropped)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The scenario as a plain mapping in the file's own shape (aliases, no Nones dropped).
+        The keys phased plans added are written only when set, so the document of a scenario
+        without phases (and a batch's run keys, its hashes) is what it was before them."""
+        doc = self.model_dump(mode="json", by_alias=True)
+        for key in PHASE_KEYS:
+            if doc.get(key) is None:
+                doc.pop(key, None)
+        for entry, key, unset in PHASE_FIELDS:
+            for item in doc.get(entry) or []:
+                if item.get(key) == unset or (key in PHASE_ONLY and self.phases is None):
+                    item.pop(key)
+        return doc
+
+
+# added with phased plans (docs/scenario-format.md#phases), left out of documents when unset
+PHASE_KEYS = ("phases", "transition")
+PHASE_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("zones", "local_police", 0), ("contributors", "readiness_days", {}),
+    ("unit_types", "readiness_days", 0))
+PHASE_ONLY = ("readiness_days",)       # read by phased plans alone

@@ -303,6 +303,63 @@ COMPANION_PLAN_KEYS = tuple(k for k in CompanionPlan.model_fields
                             if k not in ("role", "robust_budget", "note", "seconds"))
 
 
+class PhasePlan(_Closed):
+    """One phase of a phased plan: when it runs, what it hands over, and its plan in the
+    single-period keys' shapes."""
+
+    id: str = Field(description="The phase's id.")
+    name: str = Field(description="Its display name (may be empty).")
+    months: float = Field(description="Its length in months.")
+    start_day: float = Field(description="Days from the start of the deployment to its "
+                                         "first (365/12 days a month), to 3 decimals.")
+    handed_over: list[str] = Field(description="Zones handed over in it or before.")
+    local_police: dict[str, int] = Field(description="Zone -> local police officers in it "
+                                                     "(zones with any).")
+    zones: list[ZoneResult] = Field(description="As the top-level key, for this phase.")
+    allocations: list[Allocation] = Field(description="As the top-level key.")
+    contributors: list[ContributorResult] = Field(description="As the top-level key.")
+    acceptability: dict[str, Share] = Field(description="As the top-level key.")
+    armament_acceptability: dict[str, Share] = Field(description="As the top-level key.")
+    totals: Totals = Field(description="As the top-level key.")
+    binding: list[str] = Field(description="As the top-level key: the phase's own rules "
+                                           "at their limit.")
+    flows: list[FlowRecord] | None = Field(None, description="As the top-level key.")
+    logistics: LogisticsResult | None = Field(None, description="As the top-level key.")
+
+
+class Reentry(_Closed):
+    """A contributor back in a zone it left in an earlier phase, and what that costs."""
+
+    phase: str = Field(description="The phase it comes back in.")
+    contributor: str = Field(description="Contributor id.")
+    zone: str = Field(description="Zone id.")
+    personnel: Count = Field(description="People it brings back.")
+    cost: float = Field(description="personnel x transition.reentry_cost_per_person.")
+
+
+class RotationCohort(_Closed):
+    """Posts of one unit type one contributor held from one phase through another."""
+
+    contributor: str = Field(description="Contributor id.")
+    unit_type: str = Field(description="Unit type id.")
+    from_: str = Field(alias="from", description="Phase the posts were taken up in.")
+    to: str = Field(description="Last phase they are held in.")
+    posts: Count = Field(description="Posts held over that span.")
+    units: Count = Field(description="Units they take from the holdings: posts x one per "
+                                     "`rotation_months` begun.")
+
+
+class TransitionResult(_Closed):
+    """What links the phases in the plan found."""
+
+    rules: dict[str, Any] = Field(description="The scenario's `transition` block.")
+    reentries: list[Reentry] = Field(description="Returns to a zone after an absence.")
+    rotations: list[RotationCohort] = Field(
+        description="Rotation cohorts (only with `rotation_months`).")
+    binding: list[str] = Field(description="Transition rules at their limit, e.g. "
+                                           "`transition.drawdown.<phase>`.")
+
+
 class SolutionFile(_Open):
     """A `solution.json` as `pkplanner solve` writes it (`schema_version: 1`): the plan, the
     rules it was made under, and enough provenance to re-check it with `pkplanner verify`.
@@ -363,3 +420,10 @@ class SolutionFile(_Open):
         None, description="Only from `solve` (and the app) when some acceptability score is "
                           "a range: the plan under the other robust budget, for the price "
                           "of robustness.")
+    phases: list[PhasePlan] | None = Field(
+        None, description="Only for a scenario with `phases`: each phase's plan, in order "
+                          "(the single-period keys hold the first's; `objective.value` is "
+                          "the whole plan's cost). Empty without a plan.")
+    transition: TransitionResult | None = Field(
+        None, description="Only for a phased plan: re-entries, rotation cohorts and the "
+                          "transition rules at their limit.")

@@ -32,6 +32,7 @@ from typing import Any
 import networkx as nx
 
 from pkplanner.errors import one_line
+from pkplanner.scenario.phases import phase_cases
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.scenario.schema import Scenario
 from pkplanner.solution.io import load_solution, resolved_from_solution
@@ -117,7 +118,8 @@ def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, f
     `thr(threat) * (base + per_line_km*line_km + per_1000_pop*pop/1000 + ...)`; rounded up
     when every unit type that has the capability has it in whole numbers (then the
     provided amount is integral, so rounding changes nothing about feasibility).
-    Capabilities with a zero requirement are left out.
+    Capabilities with a zero requirement are left out. The zone's local police officers
+    count toward `policing`, one each.
     """
     zone = next(z for z in sc.zones if z.id == zone_id)
     mandate = next(m for m in sc.mandates if m.id == mandate_id)
@@ -128,7 +130,7 @@ def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, f
         for coef, attr, scale in REQ_TERMS:
             value = 1.0 if attr is None else float(getattr(zone, attr)) / scale
             raw += float(getattr(rule, coef)) * value
-        need = mult * raw
+        need = mult * raw - (zone.local_police if cap == "policing" else 0)
         if need <= 0:
             continue
         values = [v for u in sc.unit_types for k, v in u.capabilities.items()
@@ -806,6 +808,10 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
             # an explanation cut short by the time limit (or not asked for) may name none
             chk.bad("status", "infeasible but no conflicting rules are named")
         return chk.out
+    if sc.phases is not None:
+        return _phases(sc, solution) + _companion(sc, solution)
+    if "phases" in solution:
+        chk.bad("schema", "'phases' in the solution of a scenario without phases")
     chk.read()
     chk.aggregate()
     objective = solution.get("objective")
@@ -874,6 +880,179 @@ def _companion(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
     plan.update({k: comp[k] for k in COMPANION_KEYS if k in comp})
     return out + [Violation(v.family, f"companion ({role}): {v.detail}")
                   for v in verify(other, plan)]
+
+
+# --------------------------------------------------------------------------- phases
+
+# a phase's plan keys (docs/solution-file.md#phases), restated as COMPANION_KEYS is
+PHASE_KEYS = ("zones", "allocations", "contributors", "acceptability",
+              "armament_acceptability", "totals", "binding", "flows", "logistics")
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+def _phases(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
+    """A phased plan: each phase checked as a solution of its own single-period scenario
+    (every family), the first phase repeated in the single-period keys, and family 17
+    restated from the scenario: readiness, drawdown, armament, lead changes, final
+    ceiling, rotation and the whole plan's cost with re-entries."""
+    out: list[Violation] = []
+    phases = solution.get("phases")
+    cases = phase_cases(sc)
+    if solution.get("status") not in FEASIBLE:
+        if phases:
+            out.append(Violation("status", f"status {solution.get('status')} but "
+                                 f"{len(phases)} phase plans are listed"))
+        return out
+    if not isinstance(phases, list) or [p.get("id") if isinstance(p, dict) else None
+                                        for p in phases] != [c.id for c in cases]:
+        return [Violation("schema", "'phases' does not list the scenario's phases "
+                          f"({', '.join(c.id for c in cases)}) in order")]
+    assert sc.phases is not None
+    tr = sc.transition
+    base = {k: v for k, v in solution.items()
+            if k not in ("phases", "transition", "companion", "sensitivity", "iterations",
+                         *PHASE_KEYS)}
+    x: list[dict[tuple[str, str, str], int]] = []       # per phase: (c, u, z) -> units
+    start = 0.0
+    force = 0.0
+    units = {u.id: u.personnel for u in sc.unit_types}
+    types = {u.id: u for u in sc.unit_types}
+    contribs = {c.id: c for c in sc.contributors}
+    for i, (ph, entry) in enumerate(zip(sc.phases, phases, strict=True)):
+        where = f"phase {ph.id}"
+        if not _close(float(entry.get("months", -1)), ph.months):
+            out.append(Violation("schema", f"{where}: months {entry.get('months')!r} != "
+                                 f"{ph.months:g}"))
+        if abs(float(entry.get("start_day", -1)) - start) > 1e-3:     # written to 3 decimals
+            out.append(Violation("schema", f"{where}: start_day {entry.get('start_day')!r} "
+                                 f"!= {start:.3f}"))
+        plan = dict(base)
+        plan.update({k: entry[k] for k in PHASE_KEYS if k in entry})
+        plan["objective"] = {"kind": "cost", "value": None}
+        out += [Violation(v.family, f"{where}: {v.detail}")
+                for v in verify(cases[i].scenario, plan)]
+        here: dict[tuple[str, str, str], int] = defaultdict(int)
+        for a in entry.get("allocations") or []:
+            c, z, u, n = a.get("contributor"), a.get("zone"), a.get("unit_type"), a.get("units")
+            if c in contribs and u in units and isinstance(n, int):
+                here[c, u, z] += n
+                ready = contribs[c].readiness_days.get(u, types[u].readiness_days)
+                if n > 0 and ready > start + 1e-9:
+                    out.append(Violation("transition", f"{where}: {c} sends {u} to {z} on day "
+                                         f"{start:.0f}, before it is ready (day {ready})"))
+        x.append(here)
+        totals = entry.get("totals") if isinstance(entry.get("totals"), dict) else {}
+        transport = float((entry.get("logistics") or {}).get("transport_cost_per_month") or 0)
+        force += ph.months * (float(totals.get("cost_per_month", 0.0)) + transport)
+        start += ph.months * DAYS_PER_MONTH
+    for key in PHASE_KEYS:
+        if key in phases[0] and solution.get(key) != phases[0][key]:
+            out.append(Violation("schema", f"'{key}' is not the first phase's"))
+    if tr is None:
+        return out + _phase_cost(sc, solution, force, 0.0)
+    people = [{(c, z): n * units[u] for (c, u, z), n in xi.items()} for xi in x]
+    pcz: list[dict[tuple[str, str], int]] = []
+    for pi in people:
+        agg: dict[tuple[str, str], int] = defaultdict(int)
+        for k, n in pi.items():
+            agg[k] += n
+        pcz.append(agg)
+    total = [sum(p.values()) for p in pcz]
+    ids = [ph.id for ph in sc.phases]
+    if tr.max_growth is not None:
+        for i in range(1, len(ids)):
+            if not _le(total[i], (1 + tr.max_growth) * total[i - 1]):
+                out.append(Violation("transition", f"phase {ids[i]}: {total[i]} personnel "
+                                     f"after {total[i - 1]} grows more than max_growth "
+                                     f"{tr.max_growth:g}"))
+    if tr.final_ceiling is not None and total[-1] > tr.final_ceiling:
+        out.append(Violation("transition", f"last phase {ids[-1]}: {total[-1]} personnel > "
+                             f"final_ceiling {tr.final_ceiling}"))
+    zone_rows = [{str(z.get("zone")): z for z in (p.get("zones") or []) if isinstance(z, dict)}
+                 for p in phases]
+    rank = {lv: i for i, lv in enumerate(sc.armament_levels)}
+    changes: dict[str, int] = defaultdict(int)
+    for i in range(1, len(ids)):
+        for zid, now in zone_rows[i].items():
+            before = zone_rows[i - 1].get(zid)
+            if not (now.get("deployed") and before and before.get("deployed")):
+                continue
+            if (not tr.armament_may_rise and now.get("armament") in rank
+                    and before.get("armament") in rank
+                    and rank[now["armament"]] > rank[before["armament"]]):
+                out.append(Violation("transition", f"phase {ids[i]}: {zid} rises from "
+                                     f"{before['armament']} to {now['armament']}"))
+            if now.get("lead") != before.get("lead"):
+                changes[zid] += 1
+    if tr.lead_changes_per_zone is not None:
+        for zid, n in sorted(changes.items()):
+            if n > tr.lead_changes_per_zone:
+                out.append(Violation("transition", f"{zid}: lead nation changes {n} times > "
+                                     f"lead_changes_per_zone {tr.lead_changes_per_zone}"))
+    out += _rotation(sc, solution, x)
+    reentry = 0.0
+    for i in range(2, len(ids)):
+        for (c, z), n in pcz[i].items():
+            if n > 0 and pcz[i - 1].get((c, z), 0) == 0 and any(
+                    pcz[s].get((c, z), 0) > 0 for s in range(i - 1)):
+                reentry += n * tr.reentry_cost_per_person
+    return out + _phase_cost(sc, solution, force, reentry)
+
+
+def _rotation(sc: Scenario, solution: dict[str, Any],
+              x: list[dict[tuple[str, str, str], int]]) -> list[Violation]:
+    """The reported rotation cohorts cover every deployed post, each takes one unit per
+    `rotation_months` begun, and no contributor's cohorts take more than it holds."""
+    assert sc.phases is not None and sc.transition is not None
+    every = sc.transition.rotation_months
+    if every is None:
+        return []
+    ids = [ph.id for ph in sc.phases]
+    months = [ph.months for ph in sc.phases]
+    records = (solution.get("transition") or {}).get("rotations") or []
+    out: list[Violation] = []
+    posts: dict[tuple[str, str, int], int] = defaultdict(int)
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    for r in records:
+        c, u, a, b, n = (r.get("contributor"), r.get("unit_type"), r.get("from"),
+                         r.get("to"), r.get("posts"))
+        if a not in ids or b not in ids or ids.index(a) > ids.index(b) or not isinstance(n, int):
+            out.append(Violation("schema", f"rotation record {r!r} is malformed"))
+            continue
+        s, t = ids.index(a), ids.index(b)
+        for i in range(s, t + 1):
+            posts[c, u, i] += n
+        taken[c, u] += n * max(1, math.ceil(sum(months[s:t + 1]) / every - 1e-9))
+    deployed: dict[tuple[str, str, int], int] = defaultdict(int)
+    for i, xi in enumerate(x):
+        for (c, u, _z), n in xi.items():
+            deployed[c, u, i] += n
+    for key in sorted(set(posts) | set(deployed)):
+        if posts.get(key, 0) != deployed.get(key, 0):
+            c, u, i = key
+            out.append(Violation("transition", f"phase {ids[i]}: {c} deploys "
+                                 f"{deployed.get(key, 0)} {u} but the rotation records cover "
+                                 f"{posts.get(key, 0)}"))
+    holdings = {(c.id, u): n for c in sc.contributors for u, n in c.units.items()}
+    for (c, u), n in sorted(taken.items()):
+        if n > holdings.get((c, u), 0):
+            out.append(Violation("transition", f"{c}: rotations take {n} {u} units, it holds "
+                                 f"{holdings.get((c, u), 0)} (rotation every {every:g} "
+                                 "months)"))
+    return out
+
+
+def _phase_cost(sc: Scenario, solution: dict[str, Any], force: float,
+                reentry: float) -> list[Violation]:
+    """The whole plan's cost: each phase's cost per month times its months, plus re-entry."""
+    obj = solution.get("objective")
+    value = _num(obj.get("value")) if isinstance(obj, dict) else None
+    if value is None or sc.rules.soft_requirements:
+        return []
+    if not _close(value, force + reentry):
+        return [Violation("totals", f"objective value {value:g} != the phases' cost "
+                          f"{force:g} + re-entry {reentry:g}")]
+    return []
 
 
 # --------------------------------------------------------------------------- files
