@@ -296,3 +296,24 @@ def test_report_reads_the_first_phase_against_its_own_needs(tmp_path: Path) -> N
     text = (tmp_path / "out" / "report.md").read_text()
     assert "VIOLATED" not in text and "Timeline" in text
     assert "| z1 | watch | observation_km | 20 | 20 | +0 | binding |" in text
+
+
+def test_a_phased_re_solve_updates_the_kept_model() -> None:
+    """Numbers only (a share cap, a cost): every phase's block is updated and re-solved,
+    with the plan a fresh build gives; a transition rule changed: rebuilt."""
+    from pkplanner.engine.solve import Reusable
+    reuse = Reusable(SETTINGS)
+    first, mode = reuse.solve(load_resolved(TWO_PHASES))
+    assert mode == "rebuild" and first.objective_value == pytest.approx(4_176_000)
+    for sets in (["rules.max_share=0.7"], ["contributors.BBB.cost_per_person_month=2000"]):
+        rs = load_resolved(TWO_PHASES, None, sets)
+        again, mode = reuse.solve(rs)
+        fresh = solve(rs, None, SETTINGS)
+        assert mode == "persistent"
+        assert again.status == fresh.status == "optimal"
+        assert again.objective_value == pytest.approx(fresh.objective_value)
+        assert verify(rs, document(rs, again)) == []
+    assert again.objective_value < 4_176_000       # BBB's people cheaper: the plan moved
+    rs = load_resolved(TWO_PHASES, None, ["transition.final_ceiling=40"])
+    _out, mode = reuse.solve(rs)
+    assert mode == "rebuild"

@@ -21,7 +21,15 @@ import numpy as np
 import pyomo.environ as pyo
 
 from pkplanner.engine.data import ModelData, prepare
-from pkplanner.engine.model import Built, build_model, cost_expr, pers_cz, shortfall_expr, x_upper
+from pkplanner.engine.model import (
+    Built,
+    build_model,
+    cost_expr,
+    pers_cz,
+    shortfall_expr,
+    structure,
+    x_upper,
+)
 from pkplanner.scenario.phases import PhaseCase, phase_cases
 from pkplanner.scenario.schema import Scenario, Transition
 
@@ -57,11 +65,27 @@ def prepare_phases(sc: Scenario) -> tuple[list[PhaseCase], list[ModelData]]:
     return cases, [prepare(c.scenario) for c in cases]
 
 
+def phased_structure(sc: Scenario, cases: list[PhaseCase], datas: list[ModelData]) -> str:
+    """What the phased model's rows depend on beyond the blocks' numbers: each block's
+    structure (model.structure), the phases' months and the transition block, and the
+    numbers the transition rows hold as constants (holdings for rotation, the offers that
+    size the re-entry rows' big-M). Two scenarios with the same key differ only in numbers
+    that `update_numbers` loads into the blocks (solve.Reusable)."""
+    tr = sc.transition or Transition()
+    constants = [sorted(d.avail.items()) + sorted(d.maxpers.items()) for d in datas] if (
+        tr.rotation_months is not None or tr.reentry_cost_per_person > 0) else []
+    return repr(([structure(d) for d in datas], [c.months for c in cases],
+                 tr.model_dump(mode="json"), constants))
+
+
 def build_phased(sc: Scenario, skip: frozenset[str] = frozenset(),
-                 objective: str = "cost") -> PhasedModel:
+                 objective: str = "cost",
+                 prepared: tuple[list[PhaseCase], list[ModelData]] | None = None
+                 ) -> PhasedModel:
     """The phased model. `skip` names transition rows to leave out ("transition.drawdown",
-    ...), as the explanation drops one rule at a time, or "feasibility" for a zero objective."""
-    cases, datas = prepare_phases(sc)
+    ...), as the explanation drops one rule at a time; objective "feasibility" for a zero
+    objective. `prepared`: the phases and their data, when the caller has them."""
+    cases, datas = prepared or prepare_phases(sc)
     tr = sc.transition or Transition()
     m = pyo.ConcreteModel(name="pkplanner_phased")
     ids = [c.id for c in cases]

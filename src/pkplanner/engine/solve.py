@@ -35,6 +35,8 @@ from pkplanner.engine.phased import (
     build_phased,
     least_units,
     phase_view,
+    phased_structure,
+    prepare_phases,
     rotations,
 )
 from pkplanner.engine.results import (
@@ -196,12 +198,21 @@ def solve_phased(rs: ResolvedScenario, settings: hs.SolverSettings,
     phase's units at once; the whole plan's cost is the objective."""
     t0 = time.perf_counter()
     pm = build_phased(rs.scenario, skip, objective)
-    d0 = pm.datas[0]
     timings = hs.Timings(load=rs.load_seconds, build=time.perf_counter() - t0)
     try:
         solver = _hand_over(Built(pm.model, pm.builts[0].index), settings, timings)
+    except hs.SolverError as e:
+        return failed(pm.datas[0], "cost", str(e), t0, timings)
+    return _run_phased(pm, solver, objective, settings, t0, timings)
+
+
+def _run_phased(pm: PhasedModel, solver: hs.PersistentHighs, objective: str,
+                settings: hs.SolverSettings, t0: float, timings: hs.Timings,
+                previous: bool = False) -> Outcome:
+    d0 = pm.datas[0]
+    try:
         start = units_first(phase_view(pm), d0) if objective == "cost" else None
-        stats = solver.run(start=start)
+        stats = solver.run(start=start, previous=previous)
     except hs.SolverError as e:
         return failed(d0, "cost", str(e), t0, timings)
     timings.add(stats.timings)
@@ -319,18 +330,50 @@ class Reusable:
     def __init__(self, settings: hs.SolverSettings):
         self.settings = settings
         self._state: tuple[tuple[str, str], Built, hs.PersistentHighs] | None = None
+        self._phased: tuple[str, PhasedModel, hs.PersistentHighs] | None = None
 
     def forget(self) -> None:
         """Drop the kept model (after an interrupted solve it may be half-updated)."""
         self._state = None
+        self._phased = None
+
+    def _solve_phased(self, rs: ResolvedScenario) -> tuple[Outcome, str]:
+        """A phased scenario on the kept phased model when only numbers changed: every
+        phase's block updated as a single-period model is (`update_numbers`)."""
+        t0 = time.perf_counter()
+        self._state = None
+        cases, datas = prepare_phases(rs.scenario)
+        key = phased_structure(rs.scenario, cases, datas)
+        if self._phased is not None and self._phased[0] == key:
+            _key, pm, solver = self._phased
+            for b, d in zip(pm.builts, datas, strict=True):
+                update_numbers(b, d)
+            pm.cases, pm.datas = cases, datas
+            timings = hs.Timings(build=time.perf_counter() - t0)
+            out = _run_phased(pm, solver, "cost", self.settings, t0, timings, previous=True)
+            if out.status == "error":
+                self.forget()
+            return out, "persistent"
+        self._phased = None
+        pm = build_phased(rs.scenario, prepared=(cases, datas))
+        timings = hs.Timings(build=time.perf_counter() - t0)
+        try:
+            solver = _hand_over(Built(pm.model, pm.builts[0].index), self.settings, timings)
+        except hs.SolverError as e:
+            return failed(datas[0], "cost", str(e), t0, timings), "rebuild"
+        self._phased = (key, pm, solver)
+        out = _run_phased(pm, solver, "cost", self.settings, t0, timings)
+        if out.status == "error":
+            self.forget()
+        return out, "rebuild"
 
     def solve(self, rs: ResolvedScenario, objective: str | None = None
               ) -> tuple[Outcome, str]:
         """The outcome, and "persistent" (re-solved) or "rebuild"."""
         objective = objective or rs.scenario.objective
-        if rs.scenario.phases is not None:      # phased models are rebuilt (not kept)
-            self._state = None
-            return solve_phased(rs, self.settings), "rebuild"
+        if rs.scenario.phases is not None:
+            return self._solve_phased(rs)
+        self._phased = None
         t0 = time.perf_counter()
         d = prepare(rs.scenario)
         key = (objective, structure(d))
