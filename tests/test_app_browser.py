@@ -152,3 +152,37 @@ def test_select_solve_and_download_report_in_a_browser(app_url: str, chromium_br
     assert errors == [], errors
     assert seconds < 30, f"solving the reference scenario took {seconds:.1f} s in the browser"
     context.close()
+
+
+def test_phased_plan_and_phase_selector_in_a_browser(app_url: str, chromium_browser: Any,
+                                                     out_dir: Path) -> None:
+    """The worked phased example: solve, see the whole plan's cost and the timeline, switch
+    the phase selector to the transition and see its 16 people (two_phases.yaml: 316 in
+    the hard phase, 16 in the transition, 4,176,000 for the whole plan)."""
+    errors: list[str] = []
+    context = chromium_browser.new_context(viewport={"width": 1500, "height": 1400})
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(60_000)
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.locator(".st-key-scenario_pick [role='combobox']").wait_for()
+    choose(page, "scenario_pick", "examples/two_phases.yaml")
+    page.get_by_text("Editing: two_phases").wait_for()
+    page.locator(".st-key-solve button").click()
+    status = page.locator(".st-key-result_status")
+    status.get_by_text("Status: optimal").wait_for(timeout=120_000)
+    status.get_by_text("Verified").wait_for()
+    page.get_by_text("4,176,000").first.wait_for()
+    page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Personnel").first
+    assert "316" in metric.inner_text()
+    page.locator(".st-key-phase").get_by_text("transition", exact=False).first.click()
+    page.get_by_text("phase 2 of 2").wait_for()
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Personnel").first
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")]"
+        ".some(m => m.innerText.startsWith('Personnel') && m.innerText.includes('16')"
+        " && !m.innerText.includes('316'))")
+    page.screenshot(path=str(out_dir / "app_phased.png"), full_page=True)
+    assert errors == [], errors
+    context.close()

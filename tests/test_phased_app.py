@@ -145,3 +145,19 @@ def test_phased_reference_scenario_shows_every_phase() -> None:
         run_ok(at)
         zones = table(at, ZONES)
         assert int(zones["personnel"].sum()) == phases[i]["totals"]["personnel"]
+
+
+def test_a_phased_scenario_under_another_objective_says_why() -> None:
+    """Phased plans are solved for cost: the acceptability objective is refused in one line
+    naming the objective, and no result is added."""
+    at = run_ok(AppTest.from_file(str(APP), default_timeout=180))
+    at.file_uploader(key="scenario_upload").set_value(
+        ("phased.yaml", yaml.safe_dump(phased_two_zones()).encode(), "application/x-yaml"))
+    run_ok(at)
+    at.selectbox(key="solve_objective").set_value("acceptability")
+    run_ok(at)
+    at.button(key="solve").click()
+    run_ok(at)
+    assert not at.session_state["variants"]
+    errors = at.session_state["solve_errors"]
+    assert len(errors) == 1 and "phased scenario is solved for the least cost" in errors[0]

@@ -317,3 +317,14 @@ def test_a_phased_re_solve_updates_the_kept_model() -> None:
     rs = load_resolved(TWO_PHASES, None, ["transition.final_ceiling=40"])
     _out, mode = reuse.solve(rs)
     assert mode == "rebuild"
+
+
+def test_phases_merge_by_id_under_extends(tmp_path: Path) -> None:
+    """A variant that shortens one phase of a phased base keeps the base's other phases."""
+    p = tmp_path / "variant.yaml"
+    p.write_text(f"schema_version: 1\nextends: {TWO_PHASES}\nname: variant\n"
+                 "phases: [{id: hard, months: 3}]\n")
+    sc = load_resolved(p).scenario
+    assert sc.phases is not None
+    assert [(ph.id, ph.months) for ph in sc.phases] == [("hard", 3), ("transition", 12)]
+    assert sc.phases[1].handed_over == ["south"]

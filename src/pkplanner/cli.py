@@ -115,6 +115,13 @@ def validate(
         f"  rules: mandates {r.mandates or 'any'}, max armament {r.max_armament or 'any'}, "
         f"max_share {r.max_share}, min_contributors {r.min_contributors}, "
         f"floors {r.acceptability_floor or 'none'}, exclude {r.exclude_groups or 'none'}")
+    if sc.phases is not None:
+        out_console.print("  phases: " + ", ".join(
+            f"{p.id} {p.months:g} months" + (f" (hands over {len(p.handed_over)} zones)"
+                                             if p.handed_over else "") for p in sc.phases))
+        tr = sc.transition.model_dump(exclude={"source"}) if sc.transition else {}
+        out_console.print("  transition: " + (", ".join(f"{k} {v}" for k, v in tr.items())
+                                              or "none"))
     out_console.print(f"  sha256 {rs.sha256}")
     out_console.print("ok")
 
