@@ -328,3 +328,20 @@ def test_phases_merge_by_id_under_extends(tmp_path: Path) -> None:
     assert sc.phases is not None
     assert [(ph.id, ph.months) for ph in sc.phases] == [("hard", 3), ("transition", 12)]
     assert sc.phases[1].handed_over == ["south"]
+
+
+def test_verifier_counts_every_unit_type_of_a_contributor_in_a_zone(tmp_path: Path) -> None:
+    """BBB sends an observer team and a patrol to z1 (14 people): the last phase's ceiling
+    of 10 is broken, whichever type the verifier reads first (it once kept only one)."""
+    doc = phased([{"id": "hard", "months": 6}, {"id": "exit", "months": 6}],
+                 {"final_ceiling": 100})
+    sol = run(doc, tmp_path)
+    last = sol["phases"][1]
+    last["allocations"] = [
+        {"contributor": "BBB", "zone": "z1", "unit_type": "patrol", "units": 1, "personnel": 10},
+        {"contributor": "BBB", "zone": "z1", "unit_type": "obs", "units": 1, "personnel": 4}]
+    doc["transition"]["final_ceiling"] = 10
+    p = tmp_path / "ceiling.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    found = [str(v) for v in verify(load_resolved(p), sol) if v.family == "transition"]
+    assert any("14 personnel > final_ceiling 10" in f for f in found), found

@@ -117,11 +117,13 @@ def validate(
         f"floors {r.acceptability_floor or 'none'}, exclude {r.exclude_groups or 'none'}")
     if sc.phases is not None:
         out_console.print("  phases: " + ", ".join(
-            f"{p.id} {p.months:g} months" + (f" (hands over {len(p.handed_over)} zones)"
-                                             if p.handed_over else "") for p in sc.phases))
-        tr = sc.transition.model_dump(exclude={"source"}) if sc.transition else {}
-        out_console.print("  transition: " + (", ".join(f"{k} {v}" for k, v in tr.items())
-                                              or "none"))
+            f"{p.id} {p.months:g} months" + (
+                f" (hands over {len(p.handed_over)} zone"
+                f"{'' if len(p.handed_over) == 1 else 's'})" if p.handed_over else "")
+            for p in sc.phases))
+        tr = sc.transition.model_dump(mode="json", exclude={"source"}) if sc.transition else {}
+        out_console.print("  transition: " + (", ".join(
+            f"{k} {json.dumps(v)}" for k, v in tr.items() if v is not None) or "none"))
     out_console.print(f"  sha256 {rs.sha256}")
     out_console.print("ok")
 
@@ -271,7 +273,9 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
         lo, hi = last["bracket"]
         out_console.print(f"time limit reached: best common acceptability floor found {lo:.3f}"
                           f" (the best possible lies in [{lo:.3f}, {hi:.3f}])")
-    out_console.print(f"total: {t['personnel']} personnel, {t['cost_per_month']:,.0f} per month,"
+    first = "first phase " if doc.get("phases") else ""
+    out_console.print(f"{first}total: {t['personnel']} personnel, "
+                      f"{t['cost_per_month']:,.0f} per month,"
                       f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
@@ -284,27 +288,28 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     rules = [b for b in doc["binding"] if not b.startswith("capacity.")]
     used_up = len(doc["binding"]) - len(rules)
     if rules:
-        out_console.print("binding: " + ", ".join(rules))
+        out_console.print(f"{first}binding: " + ", ".join(rules))
     if used_up:
         out_console.print(f"capacity limits reached: {used_up} (listed in solution.json)")
 
 
 def print_phases(doc: dict[str, Any]) -> None:
-    """A phased plan: the single-period tables above are its first phase; here every phase
-    and the whole plan's cost."""
+    """A phased plan: the tables above are its first phase; here every phase, one line each
+    (a table would be cut to 80 columns in a pipe), and the whole plan's cost."""
     phases = doc.get("phases")
     if not phases:
         return
-    pt = Table(title="Phases (the tables above are the first phase)")
-    for col in ("phase", "months", "from day", "personnel", "cost/month", "contributors",
-                "zones handed over"):
-        pt.add_column(col, justify="left" if col == "phase" else "right")
+    out_console.print("phases (the tables above are the first phase):")
     for ph in phases:
         t = ph["totals"]
-        pt.add_row(ph["id"], f"{ph['months']:g}", f"{ph['start_day']:.0f}",
-                   str(t["personnel"]), f"{t['cost_per_month']:,.0f}", str(t["contributors"]),
-                   str(len(ph["handed_over"])))
-    out_console.print(pt)
+        transport = float((ph.get("logistics") or {}).get("transport_cost_per_month", 0.0))
+        handed = len(ph["handed_over"])
+        out_console.print(
+            f"  {ph['id']}: {ph['months']:g} months from day {ph['start_day']:g}, "
+            f"{t['personnel']:,} personnel, {t['cost_per_month'] + transport:,.0f} per month"
+            + (" (with transport)" if transport else "")
+            + f", {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}"
+            + (f", {handed} zone{'' if handed == 1 else 's'} handed over" if handed else ""))
     tr = doc.get("transition") or {}
     back = sum(r["cost"] for r in tr.get("reentries", []))
     value = doc["objective"]["value"]

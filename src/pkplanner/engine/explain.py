@@ -30,8 +30,9 @@ from typing import Any
 from pkplanner.engine import highs as hs
 from pkplanner.engine import precheck
 from pkplanner.engine.data import logistics_limits, prepare, veto_label
+from pkplanner.engine.heuristic import units_first
 from pkplanner.engine.model import build_model
-from pkplanner.engine.phased import build_phased
+from pkplanner.engine.phased import build_phased, phase_view
 from pkplanner.engine.precheck import MAX_ENTITY_GROUPS
 from pkplanner.rules.catalog import (
     ENTRIES,
@@ -525,17 +526,21 @@ def phased_explanation(rs: ResolvedScenario, deadline: float | None = None,
     rules, each claim tested with every other rule in force."""
     t0 = time.monotonic()
     tests = 0
-    settings = hs.SolverSettings(time_limit=time_limit, gap=1.0, warm_start=False,
-                                 deadline=deadline)
+    # a test that has a plan must find one fast: the cost model with the units-first start
+    # (on the phased reference a bare feasibility model found none in a minute), any plan
+    # accepted (gap 1)
+    settings = hs.SolverSettings(time_limit=time_limit, gap=1.0, warm_start=True,
+                                 start_share=0.6, deadline=deadline)
 
     def feasible(skip: frozenset[str]) -> bool | None:
         nonlocal tests
         if deadline is not None and time.monotonic() >= deadline - 0.01:
             raise OutOfTime
         tests += 1
-        m = build_phased(rs.scenario, skip, "feasibility").model
+        pm = build_phased(rs.scenario, skip, "cost")
         try:
-            st = hs.PersistentHighs(m, settings).run()
+            st = hs.PersistentHighs(pm.model, settings).run(
+                start=units_first(phase_view(pm), pm.datas[0]))
         except hs.DeadlinePassed as e:
             raise OutOfTime from e
         except hs.SolverError:
@@ -547,21 +552,29 @@ def phased_explanation(rs: ResolvedScenario, deadline: float | None = None,
         return Explanation(conflicts, complete, note, tests, time.monotonic() - t0)
 
     try:
+        alone_ok = []
+        units = {u.id: u for u in rs.scenario.unit_types}
         for case in phase_cases(rs.scenario):
             one = ResolvedScenario(case.scenario, rs.option, rs.path, rs.sha256, rs.overrides)
             tests += 1
-            if feasible_alone(one, settings) is not False:
+            ok = feasible_alone(one, settings)
+            alone_ok.append(ok)
+            if ok is not False:
                 continue
             ex = explanation(one, deadline, time_limit, known_infeasible=True)
+            unready = sorted({u for c in rs.scenario.contributors for u, n in c.units.items()
+                              if n > 0 and u in units
+                              and c.readiness(units[u]) > case.start_day})
             late = (f"; units not ready by day {case.start_day:.0f} are not offered in it "
-                    "(readiness_days)") if case.start_day > 0 else ""
+                    f"(readiness_days: {', '.join(unready)})") if unready else ""
             return Explanation(
                 [replace(c, detail=f"in phase {case.id}: {c.detail}") for c in ex.conflicts],
                 ex.complete, f"phase {case.id} has no plan on its own{late}"
                 + (f"; {ex.note}" if ex.note else ""), tests + ex.tests,
                 time.monotonic() - t0)
         groups = [f"transition.{k}" for k in transition_rules(rs.scenario.transition)]
-        free = feasible(frozenset(groups))
+        # without the transition rules the phases are independent: each has a plan, so all do
+        free = True if all(alone_ok) else feasible(frozenset(groups))
         if free is None:
             return done([], False, "no test decided whether the phases have a plan without "
                         "the transition rules")
@@ -588,10 +601,11 @@ def phased_explanation(rs: ResolvedScenario, deadline: float | None = None,
 
 
 def feasible_alone(rs: ResolvedScenario, settings: hs.SolverSettings) -> bool | None:
-    """Does this single-period scenario have a plan?"""
-    m = build_model(prepare(rs.scenario), "feasibility").model
+    """Does this single-period scenario have a plan? (The cost model with its start.)"""
+    d = prepare(rs.scenario)
+    m = build_model(d, "cost").model
     try:
-        st = hs.PersistentHighs(m, settings).run()
+        st = hs.PersistentHighs(m, settings).run(start=units_first(m, d))
     except hs.DeadlinePassed as e:
         raise OutOfTime from e
     except hs.SolverError:

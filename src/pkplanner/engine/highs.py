@@ -59,6 +59,8 @@ class SolverSettings:
     warm_start: bool = True     # build the start `run` is given (pkplanner.engine.solve gives the
                                 # units-first start of pkplanner.engine.heuristic) before the main
                                 # solve (benchmarks/results.md: 2-3x faster on C)
+    start_share: float = 0.25   # of the time limit the starting plan may use (at most 10 s);
+                                # a phased model's start needs more (engine.solve)
     racers: int = 1             # HiGHS runs with seeds seed, seed+1, ... on copies of the
                                 # model; the first to finish wins (one core each)
     highs_options: dict[str, Any] = field(default_factory=dict)
@@ -421,7 +423,8 @@ class PersistentHighs:
         start_obj, given, start_s = None, seed_plan, 0.0
         if seed_plan is None and start is not None and lp is not None:
             t_start = time.perf_counter()
-            budget = start_budget(options["time_limit"]) - (t_start - t0)
+            budget = (start_budget(options["time_limit"], self.settings.start_share)
+                      - (t_start - t0))
             built = start(self.column, lp, seed, budget, options["mip_rel_gap"], race,
                           options["threads"])
             start_s = time.perf_counter() - t_start
@@ -488,9 +491,10 @@ def plan_matches_objective(h: highspy.Highs, out: _Result) -> bool:
     return abs(cost - out.objective) <= 1e-6 * max(1.0, abs(out.objective))
 
 
-def start_budget(time_limit: float) -> float:
-    """At most a quarter of the time limit (and 10 s) for the starting plan."""
-    return min(10.0, 0.25 * time_limit)
+def start_budget(time_limit: float, share: float = 0.25) -> float:
+    """At most `share` of the time limit (a quarter by default), and 10 s, for the starting
+    plan."""
+    return min(10.0, share * time_limit)
 
 
 def read_result(h: highspy.Highs, seed: int, mip: bool) -> _Result:

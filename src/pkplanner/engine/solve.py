@@ -7,6 +7,7 @@ common floor, re-solving one persistent model, then least cost at the best floor
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -206,10 +207,18 @@ def solve_phased(rs: ResolvedScenario, settings: hs.SolverSettings,
     return _run_phased(pm, solver, objective, settings, t0, timings)
 
 
+# the units-first start of three phases takes about 4-5 s where a single period's takes
+# 1-2 s (benchmarks/results.md): at the default quarter of a 20 s limit it was cut short
+# and no plan came at all, so a phased solve lets it use up to 60% of the limit
+PHASED_START_SHARE = 0.6
+
+
 def _run_phased(pm: PhasedModel, solver: hs.PersistentHighs, objective: str,
                 settings: hs.SolverSettings, t0: float, timings: hs.Timings,
                 previous: bool = False) -> Outcome:
     d0 = pm.datas[0]
+    solver.settings = dataclasses.replace(solver.settings, start_share=max(
+        solver.settings.start_share, PHASED_START_SHARE))
     try:
         start = units_first(phase_view(pm), d0) if objective == "cost" else None
         stats = solver.run(start=start, previous=previous)

@@ -205,6 +205,10 @@ def _command(v: View) -> Section:
     s.p("Each deployed zone has a lead nation that commands the zone's contingents"
         + (": it " + " and ".join(rules) if rules else "") + ". "
         + ("The plan chooses the lead with the allocation." if r.lead_min_share > 0 else
+           "The plan chooses the lead among the acceptable contributors present, so that "
+           "its changes from phase to phase stay within the transition's "
+           "lead_changes_per_zone." if v.sc.transition is not None
+           and v.sc.transition.lead_changes_per_zone is not None else
            "The lead is the acceptable contributor with most personnel in the zone "
            "(ties: the lower cost)."))
     rows = []

@@ -950,12 +950,11 @@ def _phases(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
             out.append(Violation("schema", f"'{key}' is not the first phase's"))
     if tr is None:
         return out + _phase_cost(sc, solution, force, 0.0)
-    people = [{(c, z): n * units[u] for (c, u, z), n in xi.items()} for xi in x]
-    pcz: list[dict[tuple[str, str], int]] = []
-    for pi in people:
+    pcz: list[dict[tuple[str, str], int]] = []       # per phase: (c, z) -> people, all types
+    for xi in x:
         agg: dict[tuple[str, str], int] = defaultdict(int)
-        for k, n in pi.items():
-            agg[k] += n
+        for (c, u, z), n in xi.items():
+            agg[c, z] += n * units[u]
         pcz.append(agg)
     total = [sum(p.values()) for p in pcz]
     ids = [ph.id for ph in sc.phases]
