@@ -538,15 +538,7 @@ def phased_explanation(rs: ResolvedScenario, deadline: float | None = None,
             raise OutOfTime
         tests += 1
         pm = build_phased(rs.scenario, skip, "cost")
-        try:
-            st = hs.PersistentHighs(pm.model, settings).run(
-                start=units_first(phase_view(pm), pm.datas[0]))
-        except hs.DeadlinePassed as e:
-            raise OutOfTime from e
-        except hs.SolverError:
-            return None
-        return True if st.status in ("optimal", "feasible") else (
-            False if st.status == "infeasible" else None)
+        return has_plan(pm.model, units_first(phase_view(pm), pm.datas[0]), settings)
 
     def done(conflicts: list[Conflict], complete: bool, note: str) -> Explanation:
         return Explanation(conflicts, complete, note, tests, time.monotonic() - t0)
@@ -604,8 +596,14 @@ def feasible_alone(rs: ResolvedScenario, settings: hs.SolverSettings) -> bool | 
     """Does this single-period scenario have a plan? (The cost model with its start.)"""
     d = prepare(rs.scenario)
     m = build_model(d, "cost").model
+    return has_plan(m, units_first(m, d), settings)
+
+
+def has_plan(m: Any, start: hs.StartBuilder, settings: hs.SolverSettings) -> bool | None:
+    """True: a plan found; False: proven none; None: not decided (limit, solver error).
+    Raises OutOfTime at the deadline."""
     try:
-        st = hs.PersistentHighs(m, settings).run(start=units_first(m, d))
+        st = hs.PersistentHighs(m, settings).run(start=start)
     except hs.DeadlinePassed as e:
         raise OutOfTime from e
     except hs.SolverError:
