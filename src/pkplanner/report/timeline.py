@@ -256,7 +256,7 @@ def _rules_table(s: Section, v: View, sol: dict[str, Any], phases: list[dict[str
                      _in_the_plan(v, rule, sol, phases, zones) if on else "-", status])
     s.table(["rule", "meaning", "setting", "in the plan", "status"], rows)
     if rules.get("source"):
-        s.p(f"Source of the transition rules: {rules['source']}.")
+        s.p(f"Source of the transition rules: {str(rules['source']).rstrip('.')}.")
     if bound:
         counts: dict[str, int] = {}
         for b in bound:
