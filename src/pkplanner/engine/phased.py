@@ -187,14 +187,10 @@ def add_rotation(pm: PhasedModel) -> None:
     every = pm.transition.rotation_months
     n = len(ids)
     deployed: dict[tuple[str, str], dict[int, list[Any]]] = defaultdict(dict)
-    holdings: dict[tuple[str, str], int] = {}
     for i, b in enumerate(pm.builts):
         for (c, u), zs in b.index.by_cu.items():
             deployed[c, u][i] = [b.model.x[c, u, z] for z in zs]
-    for pc in pm.cases:         # a phase offers all it holds, or nothing not yet ready
-        for con in pc.scenario.contributors:
-            for u, k in con.units.items():
-                holdings[con.id, u] = max(holdings.get((con.id, u), 0), k)
+    held = holdings(pm.cases)
     keys = sorted(deployed)
     cohort = [(c, u, s, t) for c, u in keys for s in range(n) for t in range(s, n)
               if all(i in deployed[c, u] for i in range(s, t + 1))]
@@ -217,8 +213,19 @@ def add_rotation(pm: PhasedModel) -> None:
         return sum((rotations(months, s, t, every) - rotations(months, s, t - 1, every))
                    * w[c, u, s, t] for s, t in pm.cohorts[c, u])
     m.transition_rotation = pyo.Constraint(
-        [k for k in keys if k in holdings],
-        rule=lambda _m, c, u: taken(c, u) <= holdings[c, u])
+        [k for k in keys if k in held],
+        rule=lambda _m, c, u: taken(c, u) <= held[c, u])
+
+
+def holdings(cases: list[PhaseCase]) -> dict[tuple[str, str], int]:
+    """(contributor, unit type) -> units it holds for the whole plan: a phase offers all
+    of them, or none while the type is not yet ready."""
+    out: dict[tuple[str, str], int] = {}
+    for pc in cases:
+        for con in pc.scenario.contributors:
+            for u, k in con.units.items():
+                out[con.id, u] = max(out.get((con.id, u), 0), k)
+    return out
 
 
 def add_reentry(pm: PhasedModel) -> Any:

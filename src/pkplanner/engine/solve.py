@@ -34,6 +34,7 @@ from pkplanner.engine.model import (
 from pkplanner.engine.phased import (
     PhasedModel,
     build_phased,
+    holdings,
     least_units,
     phase_view,
     phased_structure,
@@ -307,12 +308,7 @@ def transition_binding(pm: PhasedModel, plans: list[Plan],
     if tr.final_ceiling is not None and size[-1] >= tr.final_ceiling:
         out.append("transition.final_ceiling")
     if cohorts:
-        held = {(c.id, u): n for c in pm.cases[0].scenario.contributors
-                for u, n in c.units.items()}
-        for pc in pm.cases[1:]:
-            for c in pc.scenario.contributors:
-                for u, n in c.units.items():
-                    held[c.id, u] = max(held.get((c.id, u), 0), n)
+        held = holdings(pm.cases)
         taken: dict[tuple[str, str], int] = {}
         for r in cohorts:
             key = (r["contributor"], r["unit_type"])
