@@ -24,6 +24,7 @@ from pkplanner.report import (
     timeline_figure,
 )
 from pkplanner.report.document import Report
+from pkplanner.report.fmt import fmt_benchmark
 from pkplanner.rules.catalog import entry_of
 from pkplanner.rules.edits import RuleEdit, VetoDrop
 from pkplanner.solution import metrics
@@ -194,7 +195,11 @@ def _plan(v: core.Variant) -> None:
         sol = phase_solution(sol, index)
     tag = f"_{index}" if index else ""       # a phase's widgets beside the first's
     c = st.columns(5)
-    c[0].metric("Personnel", f"{metrics.personnel(sol):,}")
+    bm = metrics.benchmark(sol) if not index else None   # its ratio is the first phase's
+    c[0].metric("Personnel", f"{metrics.personnel(sol):,}",
+                delta=fmt_benchmark(bm) if bm else None, delta_color="off",
+                delta_arrow="off",
+                help=f"Against the benchmark: {bm['name']} ({bm['source']})." if bm else None)
     c[1].metric("Cost per month", f"{metrics.cost_per_month(sol):,.0f}")
     c[2].metric("Contributors", metrics.n_contributors(sol))
     c[3].metric("Zones deployed", f"{metrics.zones_deployed(sol)} of {len(sol['zones'])}")

@@ -310,6 +310,19 @@ def test_supply_flows_on_the_map() -> None:
     assert {"border (Natural Earth)", "supply flow (width: t/day)"} <= names
 
 
+def test_the_plan_is_set_against_the_benchmark() -> None:
+    """karabakh_2020_mirror names the force deployed in 2020: the personnel figure says how
+    the plan compares with it, from the solution's own record."""
+    at = pick(start(), "karabakh_2020_mirror.yaml")
+    solve(at)
+    v = latest(at)
+    assert v.status == "optimal" and v.verdict == []
+    bm = v.solution["benchmark"]
+    personnel = next(m for m in at.metric if m.label == "Personnel")
+    assert personnel.value == f"{v.solution['totals']['personnel']:,}"
+    assert personnel.delta == f"×{bm['ratio']:.2f} of 1,960 ({bm['name']}, 2020)"
+
+
 def test_hostile_scenario_text_is_escaped() -> None:
     import re
     hostile = "![x](http://example.invalid/x.png) <img src=x onerror=alert(1)>"

@@ -152,7 +152,7 @@ HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",
            "presence_link", "capacity_link"}
 # the verifier's checks that are not a rule family (the file's shape, its totals, its status)
 VERIFIER_ONLY = {"schema", "totals", "status", "required_zone", "companion", "rules",
-                 "provenance"}
+                 "provenance", "benchmark"}
 
 
 def test_the_catalog_names_every_family_the_others_know() -> None:

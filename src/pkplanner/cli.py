@@ -31,6 +31,7 @@ from pkplanner.errors import InputError, one_line
 from pkplanner.files import check_writable, write_atomic, write_solution
 from pkplanner.pipeline import solve_checked
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
+from pkplanner.report.fmt import fmt_benchmark
 from pkplanner.scenario.resolve import ResolvedScenario, load, load_resolved, read_yaml, resolve
 from pkplanner.solution import metrics
 from pkplanner.solution.io import load_solution
@@ -277,6 +278,8 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     out_console.print(f"{first}total: {t['personnel']} personnel, "
                       f"{t['cost_per_month']:,.0f} per month,"
                       f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}")
+    if doc.get("benchmark"):
+        out_console.print(f"{first}against the benchmark: {fmt_benchmark(doc['benchmark'])}")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")
@@ -368,6 +371,8 @@ def options(
     line("status", lambda o, d: o.status + (f" ({', '.join(c['rule'] for c in d['conflicts'])})"
                                             if d["conflicts"] else ""))
     line("personnel", lambda o, d: f"{metrics.personnel(d):,}")
+    if loaded.scenario.benchmark is not None:
+        line("benchmark", lambda o, d: fmt_benchmark(metrics.benchmark(d), short=True))
     line("cost / month", lambda o, d: f"{metrics.cost_per_month(d):,.0f}")
     line("contributors", lambda o, d: str(metrics.n_contributors(d)))
     line("largest share", lambda o, d: largest_share(d))

@@ -85,11 +85,17 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
         "conflicts": conflicts or [],
         "solver": solver,
     }
+    bm = rs.scenario.benchmark
+    if bm is not None:
+        doc["benchmark"] = {"name": bm.name, "personnel": bm.personnel, "year": bm.year,
+                            "source": bm.source, "tolerance": bm.tolerance, "ratio": None}
     if plan is None:
         doc.update(extra or {})
         return doc
     alloc = allocation_frame(plan, d)
     total = int(alloc["personnel"].sum())
+    if bm is not None:
+        doc["benchmark"]["ratio"] = round(total / bm.personnel, 4)
     by_zone = alloc.groupby("zone")["personnel"].sum()
     for zp in plan.zones:
         reqs: dict[str, dict[str, float]] = {}

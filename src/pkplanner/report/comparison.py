@@ -10,7 +10,7 @@ from pkplanner import __version__
 from pkplanner.report import charts
 from pkplanner.report.charts import Row, profile
 from pkplanner.report.document import Report, Section
-from pkplanner.report.fmt import fmt_acc, fmt_gap, fmt_int, fmt_money
+from pkplanner.report.fmt import fmt_acc, fmt_benchmark, fmt_gap, fmt_int, fmt_money
 from pkplanner.solution import metrics
 
 KNOWN_LEVELS = ("civilian", "observer", "light", "armed")
@@ -46,8 +46,12 @@ def build_comparison(rows: list[Row], title: str | None = None) -> Report:
         top = metrics.largest_share(sol)
         return "-" if top is None else f"{top[0]} {top[1]:.1%}"
 
+    bench = next((f"{b['name']}, {fmt_int(b['personnel'])}" for _, _, sol in rows
+                  if isinstance(b := sol.get("benchmark"), dict)), "")
     figures_of: list[tuple[str, Any]] = [
         ("personnel", lambda s: fmt_int(metrics.personnel(s))),
+        *([(f"against the benchmark ({bench})",
+            lambda s: fmt_benchmark(metrics.benchmark(s), short=True))] if bench else []),
         ("cost per month", lambda s: fmt_money(metrics.cost_per_month(s))),
         ("contributors", lambda s: str(metrics.n_contributors(s))),
         ("largest share", largest),

@@ -49,6 +49,18 @@ def fmt_gap(gap: float | None) -> str:
     return "n/a" if gap is None else f"{gap:.4%}"
 
 
+def fmt_benchmark(bm: dict[str, object] | None, short: bool = False) -> str:
+    """A plan's size against the force actually deployed (the solution's `benchmark`);
+    `short` leaves out which force it was (a table's row label says)."""
+    if not bm:
+        return "-"
+    year = f", {bm['year']}" if bm.get("year") else ""
+    ratio = bm.get("ratio")
+    head = f"×{ratio:.2f} of " if isinstance(ratio, int | float) else ""
+    text = f"{head}{fmt_int(bm['personnel'])}"  # type: ignore[arg-type]
+    return text if short else f"{text} ({bm['name']}{year})"
+
+
 def esc(s: object) -> str:
     """For plotly labels and hover text: plotly renders a subset of HTML in them, and the
     page template cannot reach inside a figure's JSON to escape scenario strings there."""

@@ -22,6 +22,7 @@ from pkplanner.report.document import Block, Report, Section
 from pkplanner.report.fmt import (
     field_title,
     fmt_acc,
+    fmt_benchmark,
     fmt_gap,
     fmt_hours,
     fmt_int,
@@ -167,6 +168,12 @@ def _size(v: View, figures: dict[str, Any], whole_plan: bool = False) -> Section
             f"Objective: the whole plan's {kind}, over every phase (value {value_text}; "
             "the Timeline section breaks it down)." if whole_plan else
             f"Objective: {kind} (value {value_text})."))
+    bm = sol.get("benchmark")
+    if isinstance(bm, dict) and isinstance(bm.get("ratio"), int | float):
+        s.p(f"Against the benchmark: {fmt_int(v.total)} personnel is {fmt_benchmark(bm)}, "
+            f"the force actually deployed (source: {str(bm['source']).rstrip('.')}). "
+            + ("Within" if abs(bm["ratio"] - 1) <= bm["tolerance"] else "Outside")
+            + f" ±{bm['tolerance']:.0%} of it" + (" (the first phase)." if whole_plan else "."))
     mix: dict[str, list[int]] = {}
     for z in v.deployed:
         row = mix.setdefault(z["mandate"] or "-", [0, 0])

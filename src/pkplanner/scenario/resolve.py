@@ -28,10 +28,8 @@ from pkplanner.resources import (
     shipped_scenarios,
 )
 from pkplanner.scenario import network
-from pkplanner.scenario.schema import PlanningOption, Rules, Scenario
+from pkplanner.scenario.schema import ID_LISTS, PlanningOption, Rules, Scenario
 
-ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates",
-            "planning_options", "phases")
 DOCTRINE_KEYS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network")
 MAX_EXTENDS_DEPTH = 8
 ROUTE_SLACK = 0.025     # how far a route may fall short of the straight line (rounding)

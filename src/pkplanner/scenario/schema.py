@@ -186,6 +186,25 @@ class Bounds(Strict):
     lon_max: Annotated[float, Field(ge=-180, le=180)] = Field(description="Eastern edge (°E).")
 
 
+class Benchmark(Strict):
+    """A force actually fielded for the same situation: the plan is set against it in the
+    report and in `options`, so a reviewer sees at once how far the doctrine's size is from
+    what was deployed. A calibration point, never an input: the model does not read it."""
+
+    name: str = Field(description="What the benchmark force was, e.g. \"Russian peacekeeping "
+                                  "contingent, November 2020\".")
+    personnel: Annotated[int, Field(gt=0)] = Field(
+        description="Its strength in personnel (a whole number above 0).")
+    year: int | None = Field(None, ge=1945, le=2100,
+                             description="The year of the figure; null (default): not given.")
+    source: str = Field(min_length=1, description="Where the figure comes from (required).")
+    tolerance: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.3, description="How far from the benchmark a plan may be and still be called close "
+                         "(0.3 = within ±30%); default 0.3.")
+    notes: str = Field("", description="Free text for readers, e.g. how the benchmark's "
+                                       "mandate differs from the plan's.")
+
+
 class Location(Strict):
     """Where a zone or hub is drawn on maps; travel times come from `routes`, not from here."""
 
@@ -827,6 +846,10 @@ class Transition(Strict):
 
 Objective = Literal["cost", "acceptability", "coverage"]
 
+# lists whose entries `extends:` merges by id (docs/scenario-format.md#extends-base-scenarios)
+ID_LISTS = ("parties", "zones", "hubs", "contributors", "unit_types", "mandates",
+            "planning_options", "phases")
+
 # keys the loader fills from models/ when a file leaves them out or sets them to null
 # (scenario.DOCTRINE_KEYS plus planning_options; a test keeps the two in step)
 FROM_MODELS = ("armament_levels", "threat_multipliers", "unit_types", "mandates", "network",
@@ -847,6 +870,26 @@ def _file_schema(schema: dict[str, Any]) -> None:
     # a file that extends a base may leave any key to the base
     schema["if"] = {"properties": {"extends": {"type": "string"}}, "required": ["extends"]}
     schema["else"] = {"required": required}
+
+
+def _merged_items(schema: dict[str, Any]) -> dict[str, Any]:
+    """Under `extends:` an entry of a list merged by id may name only its id and the keys it
+    changes (karabakh_2020_mirror's zones), so an item's other required keys are asked for
+    only in a file without `extends` (the `else` branch _file_schema sets up). Done on the
+    finished schema: the items' definitions are collected into `$defs` last."""
+    items: dict[str, Any] = {}
+    for key in ID_LISTS:
+        prop = schema["properties"][key]
+        ref = (prop["anyOf"][0] if "anyOf" in prop else prop)["items"]["$ref"]
+        item = schema["$defs"][ref.rsplit("/", 1)[1]]
+        rest = [k for k in item.get("required", []) if k != "id"]
+        if rest:
+            item["required"] = ["id"]
+            items[key] = {"description": f"Without `extends`, each entry gives "
+                                         f"{', '.join(rest)} too.",
+                          "items": {"required": rest}}
+    schema["else"]["properties"] = items
+    return schema
 
 
 class Scenario(Strict):
@@ -923,6 +966,10 @@ class Scenario(Strict):
     transition: Transition | None = Field(
         None, description="Rules linking consecutive phases; only with `phases`. Null "
                           "(default): none.")
+    benchmark: Benchmark | None = Field(
+        None, description="A force actually deployed for the same situation, which the "
+                          "report and `options` compare each plan's personnel against. Null "
+                          "(default): none.")
     planning_option: str | None = Field(
         None, description="Id of the option `solve` uses without `--option`; null (default): "
                           "the first option.")
@@ -931,6 +978,10 @@ class Scenario(Strict):
                             "acceptability (the least-satisfied party's acceptability, then "
                             "cost) or coverage (least weighted requirement shortfall, then "
                             "cost).")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _merged_items(super().model_json_schema(*args, **kwargs))
 
     @field_validator("threat_multipliers")
     @classmethod
@@ -945,10 +996,11 @@ class Scenario(Strict):
 
     def to_document(self) -> dict[str, Any]:
         """The scenario as a plain mapping in the file's own shape (aliases, no Nones dropped).
-        The keys phased plans added are written only when set, so the document of a scenario
-        without phases (and a batch's run keys, its hashes) is what it was before them."""
+        The keys phased plans (and the benchmark) added are written only when set, so the
+        document of a scenario without them (and a batch's run keys, its hashes) is what it
+        was before them."""
         doc = self.model_dump(mode="json", by_alias=True)
-        for key in PHASE_KEYS:
+        for key in OPTIONAL_KEYS:
             if doc.get(key) is None:
                 doc.pop(key, None)
         for entry, key, unset in PHASE_FIELDS:
@@ -958,8 +1010,9 @@ class Scenario(Strict):
         return doc
 
 
-# added with phased plans (docs/scenario-format.md#phases), left out of documents when unset
-PHASE_KEYS = ("phases", "transition")
+# added with phased plans (docs/scenario-format.md#phases) and the benchmark: left out of
+# documents when unset
+OPTIONAL_KEYS = ("phases", "transition", "benchmark")
 PHASE_FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("zones", "local_police", 0), ("contributors", "readiness_days", {}),
     ("unit_types", "readiness_days", 0))

@@ -29,6 +29,13 @@ def personnel(doc: Doc) -> int | None:
     return int(doc["totals"]["personnel"]) if has_plan(doc) else None
 
 
+def benchmark(doc: Doc) -> dict[str, Any] | None:
+    """The force actually deployed that the plan is set against, with the plan's ratio to it
+    (the scenario's `benchmark`); None without a plan or a benchmark."""
+    bm = doc.get("benchmark")
+    return dict(bm) if has_plan(doc) and isinstance(bm, dict) else None
+
+
 def cost_per_month(doc: Doc) -> float | None:
     """Cost of the whole force per month."""
     return float(doc["totals"]["cost_per_month"]) if has_plan(doc) else None

@@ -360,6 +360,18 @@ class TransitionResult(_Closed):
                                            "`transition.drawdown.<phase>`.")
 
 
+class BenchmarkResult(_Closed):
+    """The scenario's `benchmark` (a force actually deployed) and the plan's size against it."""
+
+    name: str = Field(description="What the benchmark force was.")
+    personnel: int = Field(description="Its strength in personnel.")
+    year: int | None = Field(description="The year of the figure; null when not given.")
+    source: str = Field(description="Where the figure comes from.")
+    tolerance: float = Field(description="The relative distance the report calls close.")
+    ratio: float | None = Field(description="The plan's personnel divided by the benchmark's, "
+                                            "rounded to 4 decimals; null without a plan.")
+
+
 class SolutionFile(_Open):
     """A `solution.json` as `pkplanner solve` writes it (`schema_version: 1`): the plan, the
     rules it was made under, and enough provenance to re-check it with `pkplanner verify`.
@@ -424,6 +436,10 @@ class SolutionFile(_Open):
         None, description="Only for a scenario with `phases`: each phase's plan, in order "
                           "(the single-period keys hold the first's; `objective.value` is "
                           "the whole plan's cost). Empty without a plan.")
+    benchmark: BenchmarkResult | None = Field(
+        None, description="Only when the scenario has a `benchmark`: that force and the "
+                          "plan's personnel against it (for a phased plan, the first "
+                          "phase's).")
     transition: TransitionResult | None = Field(
         None, description="Only for a phased plan: re-entries, rotation cohorts and the "
                           "transition rules at their limit.")

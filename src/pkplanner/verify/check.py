@@ -809,7 +809,7 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
             chk.bad("status", "infeasible but no conflicting rules are named")
         return chk.out
     if sc.phases is not None:
-        return _phases(sc, solution) + _companion(sc, solution)
+        return _phases(sc, solution) + _companion(sc, solution) + _benchmark(sc, solution)
     if "phases" in solution:
         chk.bad("schema", "'phases' in the solution of a scenario without phases")
     chk.read()
@@ -831,7 +831,32 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     chk.qrf()
     chk.logistics()
     chk.totals()
-    return chk.out + _companion(sc, solution)
+    return chk.out + _companion(sc, solution) + _benchmark(sc, solution)
+
+
+def _benchmark(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
+    """The benchmark the report sets the plan against is the scenario's, and its ratio is the
+    listed allocations' personnel over it (the first phase's, for a phased plan)."""
+    got = solution.get("benchmark")
+    bm = sc.benchmark
+    if bm is None:
+        return [Violation("benchmark", "a benchmark in the solution of a scenario without "
+                                       "one")] if got is not None else []
+    if not isinstance(got, dict):
+        return [Violation("benchmark", "the scenario's benchmark is missing from the "
+                                       "solution")]
+    if got.get("personnel") != bm.personnel:
+        return [Violation("benchmark", f"personnel {got.get('personnel')!r} but the "
+                                       f"scenario's benchmark is {bm.personnel}")]
+    allocs = solution.get("allocations") or []
+    total = sum(a.get("personnel", 0) for a in allocs if isinstance(a, dict))
+    ratio = got.get("ratio")
+    if not allocs:
+        return [] if ratio is None else [Violation("benchmark", "a ratio without a plan")]
+    if not isinstance(ratio, int | float) or abs(ratio - total / bm.personnel) > 1e-4:
+        return [Violation("benchmark", f"ratio {ratio!r} but {total} / {bm.personnel} = "
+                                       f"{total / bm.personnel:.4f}")]
+    return []
 
 
 # the companion's figures, read as a solution of its own (docs/solution-file.md, companion);
@@ -874,9 +899,10 @@ def _companion(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
         return out
     rules = sc.rules.model_copy(update={"robust_budget": {p: float(v)
                                                          for p, v in budget.items()}})
-    other = sc.model_copy(update={"rules": rules})
+    other = sc.model_copy(update={"rules": rules, "benchmark": None})   # checked once, above
     plan = {k: v for k, v in solution.items()
-            if k not in ("companion", "sensitivity", "iterations", *COMPANION_KEYS)}
+            if k not in ("companion", "sensitivity", "iterations", "benchmark",
+                         *COMPANION_KEYS)}
     plan.update({k: comp[k] for k in COMPANION_KEYS if k in comp})
     return out + [Violation(v.family, f"companion ({role}): {v.detail}")
                   for v in verify(other, plan)]
@@ -911,7 +937,7 @@ def _phases(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
     tr = sc.transition
     base = {k: v for k, v in solution.items()
             if k not in ("phases", "transition", "companion", "sensitivity", "iterations",
-                         *PHASE_KEYS)}
+                         "benchmark", *PHASE_KEYS)}
     x: list[dict[tuple[str, str, str], int]] = []       # per phase: (c, u, z) -> units
     start = 0.0
     force = 0.0
@@ -930,7 +956,8 @@ def _phases(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
         plan.update({k: entry[k] for k in PHASE_KEYS if k in entry})
         plan["objective"] = {"kind": "cost", "value": None}
         out += [Violation(v.family, f"{where}: {v.detail}")
-                for v in verify(cases[i].scenario, plan)]
+                for v in verify(cases[i].scenario.model_copy(update={"benchmark": None}),
+                                plan)]
         here: dict[tuple[str, str, str], int] = defaultdict(int)
         for a in entry.get("allocations") or []:
             c, z, u, n = a.get("contributor"), a.get("zone"), a.get("unit_type"), a.get("units")
