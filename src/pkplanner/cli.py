@@ -274,9 +274,13 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
         out_console.print(f"time limit reached: best common acceptability floor found {lo:.3f}"
                           f" (the best possible lies in [{lo:.3f}, {hi:.3f}])")
     first = "first phase " if doc.get("phases") else ""
+    national = (f" (national cost {t['national_cost_per_month']:,.0f})"
+                if t.get("national_cost_per_month") is not None else "")
+    basis = " [objective: national cost]" if rs.scenario.rules.cost_basis == "national" else ""
     out_console.print(f"{first}total: {t['personnel']} personnel, "
-                      f"{t['cost_per_month']:,.0f} per month,"
-                      f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}")
+                      f"{t['cost_per_month']:,.0f} per month to the mission{national},"
+                      f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}"
+                      f"{basis}")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")
