@@ -28,6 +28,7 @@ from pkplanner.engine.model import (
     cost_expr,
     cost_step,
     family_of,
+    model_index,
     shortfall_expr,
     structure,
     tie_expr,
@@ -456,6 +457,12 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
     out = _outcome(m, d, objective, stats, t0, timings, iterations, start)
     out.racers = settings.racers
     return out
+
+
+def untie(m: pyo.ConcreteModel, d: ModelData, stats: hs.RunStats) -> hs.RunStats:
+    """`_untie` for a caller that holds the model of `build` and drives HiGHS itself
+    (batch Pareto sweeps): its figures as the real cost, not the tie-broken objective."""
+    return _untie(Built(m, model_index(d)), d, stats)
 
 
 def _untie(built: Built, d: ModelData, stats: hs.RunStats) -> hs.RunStats:
