@@ -571,6 +571,8 @@ def export(
     rs = load_resolved(scenario, option, set_)
     _, m, _ = build(rs, objective or rs.scenario.objective)
     mps.parent.mkdir(parents=True, exist_ok=True)
+    if hasattr(m, "n_tie_eps"):
+        m.n_tie_eps.set_value(0.0)  # the cost alone: no tie-break among equal-cost plans
     tmp = mps.with_name(f".{mps.name}.tmp.mps")
     m.write(str(tmp), format="mps", io_options={"symbolic_solver_labels": True})
     write_atomic(mps, tmp.read_bytes())

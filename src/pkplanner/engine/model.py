@@ -75,13 +75,21 @@ def tie_scale(d: ModelData, ix: ModelIndex) -> tuple[float, float]:
     below half a cost step, so it never buys acceptability with cost and only chooses among
     plans of equal force cost. The most it adds is what a reported bound gives back: HiGHS's
     bound less it bounds the cost alone."""
-    people = sum(d.maxpers[c] for c in ix.active_c)
-    if d.rules.personnel_max is not None:
-        people = min(people, d.rules.personnel_max)
+    people = tie_people(d, ix)
     if people <= 0 or not d.parties:
         return 0.0, 0.0
     eps = 0.5 * cost_step(d, ix)[0] / ((1.0 + TIE_SECOND) * people)
-    return eps, eps * TIE_SECOND * people
+    return eps, eps * (1.0 + TIE_SECOND) * people
+
+
+def tie_people(d: ModelData, ix: ModelIndex) -> float:
+    """The most people the force can hold: what the tie-break's terms are counted against
+    (the term is epsilon x (TIE_SECOND x dislike + this - tie_t), never below 0, so the
+    objective never undercuts the real cost and a start's objective bounds the plan's)."""
+    people = float(sum(d.maxpers[c] for c in ix.active_c))
+    if d.rules.personnel_max is not None:
+        people = min(people, float(d.rules.personnel_max))
+    return people
 
 
 @dataclass(frozen=True)
@@ -231,6 +239,7 @@ def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
         "rate": {c: d.rate[c] for c in cs},
         "cost_rate": {c: d.cost_rate(c) for c in cs},
         "tie_eps": eps,
+        "tie_people": tie_people(d, ix),
         "tie": {c: w for c, w in tie_weights(d).items() if c in ix.by_c},
         "maxpers": {c: d.maxpers[c] for c in cs},
         "avail": {k: d.avail[k] for k in ix.by_cu},
@@ -746,7 +755,7 @@ def tie_expr(built: Built) -> Any:
     people both parties accept (`tie_weights`)."""
     m = built.model
     return m.n_tie_eps * (TIE_SECOND * sum(m.n_tie[c] * m.P_c[c] for c in built.index.active_c)
-                          - m.tie_t)
+                          + m.n_tie_people - m.tie_t)
 
 
 def shortfall_expr(built: Built, d: ModelData) -> Any:

@@ -795,7 +795,8 @@ class _Check:
             force = self.cost           # the loader refuses national without national costs
         cost = force + self.transport
         if kind == "cost" and not self.r.soft_requirements and not _close(value, cost):
-            self.bad("totals", f"objective value {value:g} != {self.r.cost_basis} cost "
+            word = "national cost" if self.r.cost_basis == "national" else "cost"
+            self.bad("totals", f"objective value {value:g} != {word} "
                      f"{cost:g}" + (f" (force {force:g} + transport {self.transport:g})"
                                     if self.transport else ""))
         if kind == "acceptability" and self.N > 0:
