@@ -9,7 +9,7 @@ applied after the planning option like `--set`, and written into the downloaded 
 from __future__ import annotations
 
 import copy
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -327,8 +327,10 @@ def _doctrine(doc: dict[str, Any]) -> None:
 # (rule key, widget kind): the label and help are the schema's title and description
 def widget_kind(key: str) -> str | None:
     """The widget a rules key gets, read from its type in the schema (None: not a single
-    number or switch; those have editors of their own)."""
+    number, switch or one of a few words; those have editors of their own)."""
     info = Rules.model_fields[key]
+    if get_origin(info.annotation) is Literal:
+        return "literal"            # one of the words the schema lists (e.g. cost_basis)
     args = get_args(info.annotation) if get_origin(info.annotation) is not Annotated else ()
     args = args or (info.annotation,)
     base = {get_args(a)[0] if get_origin(a) is Annotated else a
@@ -376,12 +378,16 @@ def _to_widget(value: Any, kind: str) -> Any:
         return max(float(value or 0.0), 0.0)
     if kind == "choice":
         return "" if value is None else str(value)
+    if kind == "literal":
+        return str(value)
     if kind in ("multi", "multi_all"):
         return [str(x) for x in value or []]
     return bool(value)
 
 
 def _from_widget(value: Any, kind: str) -> Any:
+    if kind == "literal":
+        return str(value)
     if kind == "choice":
         return value or None
     if kind == "multi_all":
@@ -420,6 +426,8 @@ def _rule_widget(key: str, kind: str, rules: dict[str, Any],
         st.number_input(label, min_value=0.0, value=None, placeholder="no limit", **common)
     elif kind in ("float", "per_party"):
         st.number_input(label, min_value=0.0, step=0.5, **common)
+    elif kind == "literal":
+        st.selectbox(label, list(get_args(Rules.model_fields[key].annotation)), **common)
     elif kind == "choice":
         opts = ["", *_choices(options or [], rules.get(key))]
         st.selectbox(label, opts, format_func=lambda x: x or "(none)", **common)

@@ -13,8 +13,8 @@ the default acceptability block. Vetoes are not in the pool: they belong to scen
 Derivation rules (also in models/sources.md)
 --------------------------------------------
 Capacity basis: active armed forces (CSV columns active_forces, capacity_year, capacity_source:
-IISS The Military Balance 2020, rounded; an estimate). Cost basis: CSV column income_group
-(World Bank FY2021 classification).
+IISS The Military Balance 2020, rounded; an estimate). National cost basis: CSV column
+income_group (World Bank FY2021 classification).
 
 max_personnel (the most a state is assumed to commit to this one operation):
   * states with armed forces: 1% of active forces, rounded to the nearest 10, at least 30
@@ -44,15 +44,21 @@ For most states the offer is larger than M on purpose: M is the binding ceiling,
 what mix a state could choose from. States with M = 30 offer one civilian team and two observer
 teams (14 people), so a minimum contingent above 14 leaves them out.
 
-cost_per_person_month (USD): the UN standard reimbursement rate, USD 1,428 per person per
-month from 1 July 2018 (General Assembly resolution 72/285), times a national cost factor by
-World Bank income group (FY2021 classification, July 2020): high 6.0, upper-middle 2.5,
-lower-middle 1.5, low 1.1 (assumption: the UN rate reflects the costs of mostly lower-middle
-income troop contributors; high-income states pay their personnel several times more), times a
-deterministic spread of 0.1% per place in the alphabetical order of ISO codes,
-(1 + rank(iso3) / 1000) with rank 0..55, so that no two contributors cost exactly the same (a
-tie-break for the solver, not a real cost difference). Rounded to whole dollars. The script
-checks that all costs differ.
+cost_per_person_month (USD), what the mission budget pays: the UN standard reimbursement
+rate, USD 1,428 per person per month from 1 July 2018 (General Assembly resolution 72/285), the
+same for every contributor, as the UN reimburses every troop and police contributor at one
+rate. It is what the `cost` objective minimises by default (rules.cost_basis mission) and what
+rules.budget_per_month caps.
+
+national_cost_per_person_month (USD), what a person-month costs the contributing state itself:
+the UN rate times a national cost factor by World Bank income group (FY2021 classification,
+July 2020): high 6.0, upper-middle 2.5, lower-middle 1.5, low 1.1. The factors are an
+ASSUMPTION (the UN rate was set from a survey of the costs of mostly lower- and
+lower-middle-income troop contributors; high-income states pay their personnel several times
+more; no published per-state figure was found). Rounded to whole dollars; no spread: states of
+one income group cost the same. Minimised only when a scenario sets rules.cost_basis: national.
+With one rate for all many plans cost the same; the solver chooses among them by a documented
+rule (models/formulation.md, "Objectives"), never by names.
 """
 
 from __future__ import annotations
@@ -105,9 +111,12 @@ SOURCES = [
     "neighbours of the conflict area Georgia, Iran, Russia, Turkey.",
     "Capacity basis: active armed forces, IISS, The Military Balance 2020 (rounded; estimate). "
     "Rule: models/sources.md and scripts/build_pool.py.",
-    "Cost basis: UN General Assembly resolution 72/285 (USD 1,428 per person per month from "
-    "1 July 2018); World Bank country classification by income, FY2021 (July 2020). National "
-    "cost factors are assumptions (models/sources.md).",
+    "Cost basis: cost_per_person_month is what the mission budget pays, the UN standard "
+    "reimbursement rate for every contributor (General Assembly resolution 72/285: USD 1,428 "
+    "per person per month from 1 July 2018). national_cost_per_person_month is what a "
+    "person-month costs the state itself: that rate times a factor by World Bank income group "
+    "(country classification by income, FY2021, July 2020); the factors are assumptions "
+    "(models/sources.md).",
     "Working languages: ISO 639-1 codes; 'en' where English is a usual working language of the "
     "state's forces in multinational operations (NATO/EU/Partnership for Peace practice), 'ru' "
     "where Russian is widely used (assumption for EST, GEO, LTU, LVA, MDA, UKR).",
@@ -201,22 +210,19 @@ def units_offered(iso: str, m: int, active: int, gendarmerie: bool) -> dict[str,
     return {k: v for k, v in u.items() if v > 0}
 
 
-def cost(rank: int, income: str) -> int:
-    spread = 1 + rank / 1000
-    return round_half_up(UN_RATE_USD * INCOME_FACTOR[income] * spread)
+def national_cost(income: str) -> int:
+    return round_half_up(UN_RATE_USD * INCOME_FACTOR[income])
 
 
 def build() -> dict:
     with CSV_PATH.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    rank = {iso: i for i, iso in enumerate(sorted(r["iso3"].strip() for r in rows))}
     contributors = []
     for r in rows:
         iso = r["iso3"].strip()
         active = int(r["active_forces"])
         income = r["income_group"].strip()
         m = max_personnel(iso, active)
-        rate = cost(rank[iso], income)
         basis = (f"active forces {active:,} ({r['capacity_year']}, {r['capacity_source']})"
                  if active else "no armed forces")
         note = r["notes"].strip()
@@ -225,13 +231,15 @@ def build() -> dict:
             "name": r["name"].strip(),
             **memberships(r["groups"]),
             "languages": [lang for lang in r["languages"].split(";") if lang],
-            "cost_per_person_month": rate,
+            "cost_per_person_month": UN_RATE_USD,
+            "national_cost_per_person_month": national_cost(income),
             "max_personnel": m,
             "units": units_offered(iso, m, active, r["gendarmerie"].strip() == "yes"),
             **({"notes": note} if note else {}),
-            "source": (f"Capacity: {basis}; rule in scripts/build_pool.py. Cost: UN rate 1,428 "
-                       f"x {INCOME_FACTOR[income]} ({income.replace('_', '-')} income, World Bank "
-                       f"FY2021) x spread; estimate."),
+            "source": (f"Capacity: {basis}; rule in scripts/build_pool.py. Mission cost: UN "
+                       f"standard rate 1,428 (GA res. 72/285, 2018). National cost: 1,428 x "
+                       f"{INCOME_FACTOR[income]} ({income.replace('_', '-')} income, World Bank "
+                       f"FY2021; factor an assumption)."),
         })
     ids = [c["id"] for c in contributors]
     if len(ids) != 56 or len(set(ids)) != 56:
@@ -239,9 +247,6 @@ def build() -> dict:
     osce = [c for c in contributors if "osce" in c["groups"]]
     if len(osce) != 55 or {"ARM", "AZE"} & set(ids):
         sys.exit("expected the 55 OSCE participating States other than the two parties")
-    rates = [c["cost_per_person_month"] for c in contributors]
-    if len(set(rates)) != len(rates):
-        sys.exit("two contributors have the same cost; change the spread rule")
     known = set(ids)
     for party, row in ACCEPTABILITY["contributors"].items():
         unknown = set(row) - known
@@ -261,7 +266,8 @@ HEADER = """\
 # Base file for scenarios (extends: base/osce_pool.yaml): parties, the 56 candidate contributors
 # (55 OSCE participating States other than Armenia and Azerbaijan, plus Iran) and the default
 # acceptability block. Not a complete scenario on its own (no zones, hubs or rules).
-# Capacities and costs are estimates from documented rules (models/sources.md); acceptability
+# Capacities are estimates from documented rules; the mission cost is the UN standard rate, the
+# national costs an assumption (models/sources.md); acceptability
 # scores are the planner's assumptions (acceptability.assumptions).
 """
 

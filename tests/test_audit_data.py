@@ -3,6 +3,7 @@ place inside the scenario's bounds) and group memberships resolved at the scenar
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from pkplanner.errors import InputError
 from pkplanner.scenario.network import straight_km
 from pkplanner.scenario.resolve import load_resolved
 from tests.test_model_optimum import tiny
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_one_error(doc: dict[str, Any], tmp_path: Path) -> str:
@@ -110,3 +113,38 @@ def test_the_reference_pools_are_resolved_at_their_year() -> None:
     lithuania = next(c for c in load_resolved("karabakh_2020").scenario.contributors
                      if c.id == "LTU")
     assert "ru" in lithuania.languages
+
+
+# --------------------------------------------------------------------------- sources
+
+REFERENCE_SCENARIOS = ["karabakh_kcg_2014", "karabakh_2020", "karabakh_kcg_2014_phased"]
+# what a source line must show: a citation (a year, a seed document, a named publisher) or
+# the label that the figure is the planner's estimate or assumption (models/sources.md)
+SOURCED = re.compile(r"estimate|assumption|seed \d|\b(19|20)\d\d\b|wikipedia|gazetteer",
+                     re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", REFERENCE_SCENARIOS)
+def test_every_zone_hub_route_and_contributor_of_a_reference_scenario_has_a_source(
+        name: str) -> None:
+    """models/sources.md: every number has a source and year or is labelled an estimate or
+    an assumption. Zones, hubs and contributors carry it in `source`, routes in `notes`."""
+    sc = load_resolved(ROOT / "scenarios" / f"{name}.yaml").scenario
+    missing = [f"zones.{z.id}" for z in sc.zones if not SOURCED.search(z.source)]
+    missing += [f"hubs.{h.id}" for h in sc.hubs if not SOURCED.search(h.source)]
+    missing += [f"routes.{r.name}" for r in sc.routes if not SOURCED.search(r.notes)]
+    missing += [f"contributors.{c.id}" for c in sc.contributors
+                if not SOURCED.search(c.source)]
+    assert not missing, f"{name}: no source, estimate or assumption label for {missing}"
+
+
+def test_the_source_check_catches_a_zone_without_one(tmp_path: Path) -> None:
+    """The check above is no formality: a zone whose source says nothing fails it."""
+    doc = yaml.safe_load((ROOT / "scenarios" / "karabakh_2020.yaml").read_text())
+    doc["zones"][0]["source"] = "see above"
+    doc["extends"] = str(ROOT / "scenarios" / "base" / "osce_pool.yaml")
+    path = tmp_path / "unsourced.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    sc = load_resolved(path).scenario
+    assert not SOURCED.search(sc.zones[0].source)
+    assert all(SOURCED.search(z.source) for z in sc.zones[1:])

@@ -57,6 +57,8 @@ def scenario(repo_root: Path, tmp_path: Path, rules: dict[str, Any]) -> ModelDat
     doc["acceptability"]["contributors"].setdefault("AZ", {}).update(
         {"BBB": {"value": 0.5, "spread": 0.1}, "CCC": [0.2, 0.6]})
     doc["zones"][0]["required"] = False
+    for c in doc["contributors"]:       # national costs, so their field is perturbed too
+        c["national_cost_per_person_month"] = 2 * c["cost_per_person_month"] + 1
     doc["logistics"] = {"cost_per_tonne_km": 0.5}          # family 16 on, transport priced
     doc["hubs"][0]["capacity_personnel"] = 100000
     near = doc["zones"][1]["location"]

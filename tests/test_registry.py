@@ -149,7 +149,7 @@ def sections() -> dict[str, str]:
 
 # rows that belong to no family: the definitions and links every family reads
 HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",
-           "presence_link", "capacity_link"}
+           "presence_link", "capacity_link", "def_tie"}
 # the verifier's checks that are not a rule family (the file's shape, its totals, its status)
 VERIFIER_ONLY = {"schema", "totals", "status", "required_zone", "companion", "rules",
                  "provenance", "benchmark"}

@@ -51,7 +51,9 @@ def test_a_re_solve_has_no_hand_over_of_a_model_and_no_start(three_zones: Path) 
 
 def test_every_run_of_the_acceptability_objective_is_counted(three_zones: Path) -> None:
     out = solve(load_resolved(three_zones), "acceptability", hs.SolverSettings(**EXACT))
-    assert len(out.iterations) > 2
+    # the floor-0 run, maybe bisection steps (none when the cost objective's tie-break
+    # already reaches the best floor), and the least-cost stage
+    assert len(out.iterations) >= 2
     assert staged(out) <= out.seconds
     assert staged(out) == pytest.approx(out.seconds, rel=0.1, abs=0.05)
 
@@ -63,7 +65,10 @@ def test_on_plan_reports_each_better_plan(three_zones: Path) -> None:
                                   on_plan=lambda t, obj: plans.append((t, obj))))
     assert plans, "HiGHS found a plan without telling on_plan"
     assert all(t >= 0 for t, _obj in plans)
-    assert min(obj for _t, obj in plans) == pytest.approx(out.objective_value)
+    # HiGHS's objective holds the tie-break among equal-cost plans, less than half a cost
+    # step (models/formulation.md, Objectives); objective_value is the real cost
+    best = min(obj for _t, obj in plans)
+    assert out.objective_value - 1e-6 <= best <= out.objective_value * (1 + 1e-3)
 
 
 def test_timings_add_every_stage_but_load() -> None:

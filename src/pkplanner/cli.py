@@ -275,9 +275,13 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
         out_console.print(f"time limit reached: best common acceptability floor found {lo:.3f}"
                           f" (the best possible lies in [{lo:.3f}, {hi:.3f}])")
     first = "first phase " if doc.get("phases") else ""
+    national = (f" (national cost {t['national_cost_per_month']:,.0f})"
+                if t.get("national_cost_per_month") is not None else "")
+    basis = " [objective: national cost]" if rs.scenario.rules.cost_basis == "national" else ""
     out_console.print(f"{first}total: {t['personnel']} personnel, "
-                      f"{t['cost_per_month']:,.0f} per month,"
-                      f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}")
+                      f"{t['cost_per_month']:,.0f} per month to the mission{national},"
+                      f" {t['contributors']} contributor{'' if t['contributors'] == 1 else 's'}"
+                      f"{basis}")
     if doc.get("benchmark"):
         out_console.print(f"{first}against the benchmark: {fmt_benchmark(doc['benchmark'])}")
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
@@ -572,6 +576,8 @@ def export(
     rs = load_resolved(scenario, option, set_)
     _, m, _ = build(rs, objective or rs.scenario.objective)
     mps.parent.mkdir(parents=True, exist_ok=True)
+    if hasattr(m, "n_tie_eps"):
+        m.n_tie_eps.set_value(0.0)  # the cost alone: no tie-break among equal-cost plans
     tmp = mps.with_name(f".{mps.name}.tmp.mps")
     m.write(str(tmp), format="mps", io_options={"symbolic_solver_labels": True})
     write_atomic(mps, tmp.read_bytes())

@@ -182,7 +182,7 @@ def checked_text(verdict: list[str]) -> str:
 def _solve_front(task: Task) -> list[dict[str, Any]]:
     """Pareto points of one front on one persistent model: set the floors, re-solve."""
     from pkplanner.engine import highs as hs
-    from pkplanner.engine.solve import Outcome, build, document, read_plan
+    from pkplanner.engine.solve import Outcome, build, document, read_plan, untie
     from pkplanner.verify.check import verify
     first = task.runs[0]
     out = []
@@ -200,7 +200,8 @@ def _solve_front(task: Task) -> list[dict[str, Any]]:
                 rs, d, m, solver = state
                 for p in d.parties:
                     m.theta[p] = run.overrides[f"rules.acceptability_floor.{p}"]
-                stats = solver.run(previous=True)     # the last point's plan as a start
+                # the last point's plan as a start; its cost without the tie-break term
+                stats = untie(m, d, solver.run(previous=True))
                 plan = read_plan(m, d) if stats.status in FEASIBLE else None
                 # the point as a scenario of its own: its floors are its rules
                 point = resolve(load(run.file, set_args(run.overrides)), run.option)

@@ -63,10 +63,21 @@ class ModelData:
     hubs: list[str] = field(default_factory=list)   # where supplies enter (Hub.entry)
     transit: list[str] = field(default_factory=list)  # hubs that only pass supplies on
     tkm_month: float = 0.0                         # cost of one tonne-km a day for a month
+    # contributor -> what a person-month costs the state itself (given ones only); `rate`
+    # is what the mission budget pays
+    national_rate: dict[str, float] = field(default_factory=dict)
     rules: Rules = field(repr=False, default_factory=Rules)
 
     def acc_in_zone(self, party: str, c: str, z: str) -> float:
         return self.acc_zone.get((party, c, z), self.acc[party, c])
+
+    def cost_rate(self, c: str) -> float:
+        """The rate the cost objective minimises (rules.cost_basis): the mission budget's,
+        or the state's own (the loader checks every contributor has one then). The budget
+        rule always reads `rate`."""
+        if self.rules.cost_basis == "national":
+            return self.national_rate.get(c, self.rate[c])
+        return self.rate[c]
 
 
 def requirement(rule: dict[str, float], zone: dict[str, float], mult: float) -> float:
@@ -195,6 +206,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         cap={(u, k): float(v) for u in units for k, v in units[u].capabilities.items()},
         contributors=[c.id for c in contributors],
         rate={c.id: c.cost_per_person_month for c in contributors},
+        national_rate={c.id: c.national_cost_per_person_month for c in contributors
+                       if c.national_cost_per_person_month is not None},
         maxpers={c.id: c.max_personnel for c in contributors},
         avail={(c.id, u): c.units[u] for c in contributors for u in units
                if c.units.get(u, 0) > 0},

@@ -36,7 +36,60 @@ Objective = str  # "cost" | "coverage" | "feasibility"
 
 def shortfall_penalty(d: ModelData) -> float:
     """Cost per unit of unmet requirement in soft mode: dearer than any person-month."""
-    return 100.0 * max(d.rate.values(), default=1.0)
+    return 100.0 * max((d.cost_rate(c) for c in d.contributors), default=1.0)
+
+
+# weight of the second tie-break (people both parties accept) against the first (the least-
+# satisfied party's acceptability): small enough that the first decides the worked example
+# (two_zones: 0.8 against 0.3 x 2.0), large enough to tell contributors of one rate apart
+# (karabakh_kcg_2014 C optimal in 4-9 s on seeds 0-2 at 0.3; 4-56 s at 0.01)
+TIE_SECOND = 0.3
+
+
+def tie_weights(d: ModelData) -> dict[str, float]:
+    """Per person of each contributor, how much the least-accepting party dislikes it:
+    1 - min_p acc[p,c]. The second tie-break among plans of equal cost (formulation.md,
+    Objectives) minimises the sum over the force; being per contributor, it also tells
+    contributors of one rate apart, which keeps the search short."""
+    return {c: 1.0 - min((d.acc[p, c] for p in d.parties), default=1.0)
+            for c in d.contributors}
+
+
+def cost_step(d: ModelData, ix: ModelIndex) -> tuple[float, bool]:
+    """(the smallest difference two plans' force costs can have, whether every force
+    cost is a multiple of it): the gcd of the costs of one unit (rate x unit size) when
+    these are whole numbers (one rate for all: the rate times the gcd of the unit sizes);
+    else a millionth of the dearest unit, which is no such step."""
+    costs = [d.cost_rate(c) * d.pers[u] for c, u, _z in d.eligible if c in ix.by_c]
+    if not costs:
+        return 0.0, False
+    if all(abs(x - round(x)) < 1e-9 for x in costs):
+        return float(math.gcd(*(round(x) for x in costs))), True
+    return 1e-6 * max(costs), False
+
+
+def tie_scale(d: ModelData, ix: ModelIndex) -> tuple[float, float]:
+    """(epsilon, most the tie-break term can add). The term is epsilon x (the second
+    tie-break, between 0 and TIE_SECOND x the force, less the least-satisfied party's
+    acceptability-weighted people, between 0 and the force); epsilon keeps its whole range
+    below half a cost step, so it never buys acceptability with cost and only chooses among
+    plans of equal force cost. The most it adds is what a reported bound gives back: HiGHS's
+    bound less it bounds the cost alone."""
+    people = tie_people(d, ix)
+    if people <= 0 or not d.parties:
+        return 0.0, 0.0
+    eps = 0.5 * cost_step(d, ix)[0] / ((1.0 + TIE_SECOND) * people)
+    return eps, eps * (1.0 + TIE_SECOND) * people
+
+
+def tie_people(d: ModelData, ix: ModelIndex) -> float:
+    """The most people the force can hold: what the tie-break's terms are counted against
+    (the term is epsilon x (TIE_SECOND x dislike + this - tie_t), never below 0, so the
+    objective never undercuts the real cost and a start's objective bounds the plan's)."""
+    people = float(sum(d.maxpers[c] for c in ix.active_c))
+    if d.rules.personnel_max is not None:
+        people = min(people, float(d.rules.personnel_max))
+    return people
 
 
 @dataclass(frozen=True)
@@ -110,7 +163,7 @@ def build_model(d: ModelData, objective: Objective = "cost",
         add_requirement, add_capacity, add_min_contingent,
         add_dominance, add_acceptability, add_armament_acceptability,
         add_robust_acceptability, add_language,
-        add_lead_nation, add_size, add_budget, add_qrf, add_logistics,
+        add_lead_nation, add_size, add_budget, add_qrf, add_logistics, add_tie_break,
     ]
     for step in steps:
         t0 = time.perf_counter()
@@ -169,6 +222,7 @@ def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
     """Values of the model's mutable parameters for the numbers in `d`."""
     r = d.rules
     cs = ix.active_c
+    eps = tie_scale(d, ix)[0]
     xub = {k: x_upper(d, k[0], k[1]) for k in d.eligible}
     max_cap = {cap: max((v for (_u, cc), v in d.cap.items() if cc == cap), default=0.0)
                for (_z, _k, cap) in d.req}
@@ -183,6 +237,10 @@ def numbers(ix: ModelIndex, d: ModelData) -> dict[str, Any]:
         "budget_per_month": r.budget_per_month if r.budget_per_month is not None else 0.0,
         "shortfall_penalty": shortfall_penalty(d),
         "rate": {c: d.rate[c] for c in cs},
+        "cost_rate": {c: d.cost_rate(c) for c in cs},
+        "tie_eps": eps,
+        "tie_people": tie_people(d, ix),
+        "tie": {c: w for c, w in tie_weights(d).items() if c in ix.by_c},
         "maxpers": {c: d.maxpers[c] for c in cs},
         "avail": {k: d.avail[k] for k in ix.by_cu},
         "xub": xub,
@@ -667,12 +725,37 @@ def add_logistics(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
 
 
 def cost_expr(built: Built, d: ModelData | None = None) -> Any:
-    """Cost per month: the force, plus moving its supplies when logistics prices them."""
+    """Cost per month on the rules' cost basis (the mission rate, or the states' own
+    costs), plus moving its supplies when logistics prices them."""
     m = built.model
-    force = sum(m.n_rate[c] * m.P_c[c] for c in built.index.active_c)
+    force = sum(m.n_cost_rate[c] * m.P_c[c] for c in built.index.active_c)
     if d is None or d.tkm_month <= 0 or not hasattr(m, "flow"):
         return force
     return force + d.tkm_month * sum(d.routes[r][2] * m.flow[r, a, b] for r, a, b in m.flow)
+
+
+def add_tie_break(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """`tie_t`: at most each party's acceptability-weighted people (`def_tie`, zone
+    overrides included), so maximising it maximises the least-satisfied party's; with one
+    rate for all, plans of equal cost have equal personnel, and this is their
+    acceptability to the least-satisfied party (formulation.md, Objectives)."""
+    m.tie_t = pyo.Var(domain=pyo.NonNegativeReals)
+
+    def rule(_m: Any, p: str) -> Any:
+        base = sum(_m.n_acc[p, c] * _m.P_c[c] for c in ix.active_c)
+        extra = sum(_m.n_acc_delta[p, c, z] * pers_cz(_m, d, ix, c, z)
+                    for (pp, c, z) in d.acc_zone if pp == p and (c, z) in ix.by_cz)
+        return _m.tie_t <= base + extra
+    m.def_tie = pyo.Constraint(d.parties, rule=rule)
+
+
+def tie_expr(built: Built) -> Any:
+    """The tie-break among plans of equal cost (`tie_scale`): the least-satisfied party's
+    acceptability-weighted people, as large as may be, and with TIE_SECOND of that weight
+    people both parties accept (`tie_weights`)."""
+    m = built.model
+    return m.n_tie_eps * (TIE_SECOND * sum(m.n_tie[c] * m.P_c[c] for c in built.index.active_c)
+                          + m.n_tie_people - m.tie_t)
 
 
 def shortfall_expr(built: Built, d: ModelData) -> Any:
@@ -689,7 +772,7 @@ def set_objective(built: Built, d: ModelData, objective: Objective) -> None:
     elif objective == "feasibility":
         expr = 0 * m.N
     else:
-        expr = cost_expr(built, d)
+        expr = cost_expr(built, d) + tie_expr(built)
         if built.index.soft:
             expr = expr + m.n_shortfall_penalty * shortfall_expr(built, d)
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)

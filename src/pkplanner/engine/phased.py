@@ -28,6 +28,7 @@ from pkplanner.engine.model import (
     pers_cz,
     shortfall_expr,
     structure,
+    tie_expr,
     x_upper,
 )
 from pkplanner.scenario.phases import PhaseCase, phase_cases
@@ -115,7 +116,8 @@ def build_phased(sc: Scenario, skip: frozenset[str] = frozenset(),
         add_rotation(pm)
     reentry = add_reentry(pm) if tr.reentry_cost_per_person > 0 and len(ids) >= 3 else 0
     months = [c.months for c in cases]
-    total = sum(mo * cost_expr(b, d) for mo, b, d in zip(months, builts, datas, strict=True))
+    total = sum(mo * (cost_expr(b, d) + tie_expr(b))
+                for mo, b, d in zip(months, builts, datas, strict=True))
     if builts[0].index.soft:
         total = total + sum(mo * b.model.n_shortfall_penalty * shortfall_expr(b, d)
                             for mo, b, d in zip(months, builts, datas, strict=True))

@@ -285,9 +285,16 @@ class Least:
         rules = rs.scenario.rules.model_copy(update={rule: ceiling})
         d = prepare(rs.scenario.model_copy(update={"rules": rules}))
         self.data = d
-        self.model = build_model(d, "cost" if measure == "cost" else "feasibility").model
-        if measure != "cost":
-            self.model.objective.deactivate()
+        built = build_model(d, "feasibility")
+        self.model = built.model
+        self.model.objective.deactivate()
+        if measure == "cost":
+            # what the budget caps: the force at the mission's rates, whatever the cost
+            # basis, without transport or the cost objective's tie-break
+            self.model.least_cost = pyo.Objective(expr=sum(
+                self.model.n_rate[c] * self.model.P_c[c] for c in built.index.active_c),
+                sense=pyo.minimize)
+        else:
             self.model.least_personnel = pyo.Objective(expr=self.model.N, sense=pyo.minimize)
         self.param = getattr(self.model, f"n_{rule}")
         self.solver = hs.PersistentHighs(self.model, settings)

@@ -120,7 +120,9 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
     per_c = alloc.groupby("contributor")["personnel"].sum().sort_values(ascending=False)
     doc["contributors"] = [
         {"contributor": c, "personnel": int(p), "share": (p / total) if total else 0.0,
-         "cost_per_month": float(d.rate[c] * p)}
+         "cost_per_month": float(d.rate[c] * p),
+         **({"national_cost_per_month": float(d.national_rate[c] * p)}
+            if c in d.national_rate else {})}
         for c, p in per_c.items() if p > 0
     ]
     doc["acceptability"] = party_acceptability(alloc, d)
@@ -130,6 +132,9 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
         "cost_per_month": float(sum(x["cost_per_month"] for x in doc["contributors"])),
         "contributors": len(doc["contributors"]),
     }
+    if all("national_cost_per_month" in x for x in doc["contributors"]):
+        doc["totals"]["national_cost_per_month"] = float(
+            sum(x["national_cost_per_month"] for x in doc["contributors"]))
     doc["binding"] = plan.binding
     if d.supply > 0:
         doc.update(logistics_records(d, {str(z): int(p) for z, p in by_zone.items()},

@@ -26,9 +26,13 @@ from pkplanner.engine.model import (
     Built,
     build_model,
     cost_expr,
+    cost_step,
     family_of,
+    model_index,
     shortfall_expr,
     structure,
+    tie_expr,
+    tie_scale,
     update_numbers,
 )
 from pkplanner.engine.phased import (
@@ -102,7 +106,9 @@ def read_plan(m: pyo.ConcreteModel, d: ModelData) -> Plan:
 
 
 def choose_leads(m: pyo.ConcreteModel, d: ModelData, plan: Plan) -> None:
-    """Read the lead nation, or pick it: the acceptable contributor with most people there."""
+    """Read the lead nation, or pick it: the acceptable contributor with most people there;
+    ties: the one the less accepting party scores higher there, then the cheaper (the id
+    only when these tie too, as with one rate for all and equal scores)."""
     df = allocation_frame(plan, d)
     for zp in plan.zones:
         if not zp.deployed:
@@ -112,8 +118,9 @@ def choose_leads(m: pyo.ConcreteModel, d: ModelData, plan: Plan) -> None:
                             if z == zp.zone and round(pyo.value(v)) == 1), None)
             continue
         here = df[df["zone"] == zp.zone].groupby("contributor")["personnel"].sum()
-        ok = [(-p, d.rate[c], c) for c, p in here.items() if d.lead_ok[c, zp.zone] and p > 0]
-        zp.lead = min(ok)[2] if ok else None
+        ok = [(-p, -min(d.acc_in_zone(q, c, zp.zone) for q in d.parties), d.cost_rate(c), c)
+              for c, p in here.items() if d.lead_ok[c, zp.zone] and p > 0]
+        zp.lead = min(ok)[3] if ok else None
 
 
 def binding_rules(m: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
@@ -226,6 +233,17 @@ def _run_phased(pm: PhasedModel, solver: hs.PersistentHighs, objective: str,
     except hs.SolverError as e:
         return failed(d0, "cost", str(e), t0, timings)
     timings.add(stats.timings)
+    if stats.objective is not None or stats.bound is not None:
+        # the whole plan's figures without the phases' tie-break terms (see _untie)
+        tie = (float(pyo.value(sum(pc.months * tie_expr(b)
+                                   for pc, b in zip(pm.cases, pm.builts, strict=True))))
+               if stats.objective is not None else 0.0)
+        slack = sum(pc.months * tie_scale(d, b.index)[1]
+                    for pc, b, d in zip(pm.cases, pm.builts, pm.datas, strict=True))
+        value = None if stats.objective is None else stats.objective - tie
+        bound = None if stats.bound is None else stats.bound - slack
+        stats = dataclasses.replace(stats, objective=value, bound=bound,
+                                    gap=hs.relative_gap(value, bound))
     out = Outcome(stats.status, None, d0, "cost", stats.objective, stats.gap,
                   time.perf_counter() - t0, timings.build, stats.seconds, [],
                   stats.start_objective, stats.seed, bound=stats.bound, nodes=stats.nodes,
@@ -417,6 +435,8 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
         return out
     stats = solver.run(start=units_first(m, d), previous=previous)
     timings.add(stats.timings)
+    if objective == "cost":
+        stats = _untie(built, d, stats)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
     if objective == "coverage" and stats.objective is not None:
@@ -425,7 +445,8 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
         m.coverage_level = pyo.Constraint(expr=shortfall_expr(built, d)
                                           <= best * (1 + 1e-6) + 1e-6)
         m.objective.deactivate()
-        m.cost_objective = pyo.Objective(expr=cost_expr(built, d), sense=pyo.minimize)
+        m.cost_objective = pyo.Objective(expr=cost_expr(built, d) + tie_expr(built),
+                                         sense=pyo.minimize)
         left = _left(settings, t0)
         stats2 = solver.run(time_limit=max(0.05, left) if left is not None else None)
         timings.add(stats2.timings)
@@ -436,6 +457,34 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
     out = _outcome(m, d, objective, stats, t0, timings, iterations, start)
     out.racers = settings.racers
     return out
+
+
+def untie(m: pyo.ConcreteModel, d: ModelData, stats: hs.RunStats) -> hs.RunStats:
+    """`_untie` for a caller that holds the model of `build` and drives HiGHS itself
+    (batch Pareto sweeps): its figures as the real cost, not the tie-broken objective."""
+    return _untie(Built(m, model_index(d)), d, stats)
+
+
+def _untie(built: Built, d: ModelData, stats: hs.RunStats) -> hs.RunStats:
+    """The cost objective's figures without its tie-break term (model.tie_expr): the value
+    is the plan's real cost, and the bound HiGHS proved, less the most the term can add,
+    bounds the real cost (rounded up to a cost step when every cost is a multiple of one).
+    The gap is recomputed from these two."""
+    eps, slack = tie_scale(d, built.index)
+    if eps <= 0:
+        return stats
+    value = stats.objective
+    if value is not None:
+        value -= float(pyo.value(tie_expr(built)))
+    bound = stats.bound
+    if bound is not None:
+        bound -= slack
+        step, exact = cost_step(d, built.index)
+        if exact and step > 0 and not built.index.soft and not (
+                d.tkm_month > 0 and hasattr(built.model, "flow")):
+            bound = step * math.ceil(bound / step - 1e-6)
+    return dataclasses.replace(stats, objective=value, bound=bound,
+                               gap=hs.relative_gap(value, bound))
 
 
 def _worst(a: str, b: str) -> str:
@@ -593,7 +642,9 @@ def add_phases(rs: ResolvedScenario, doc: dict[str, Any], phased: PhasedResult |
     doc["transition"] = phased.transition
     # the whole plan's cost as the file states it (each phase's cost and transport, and the
     # re-entries), which a plan found within a gap may undercut HiGHS's own figure by
-    value = sum(p["months"] * (p["totals"]["cost_per_month"] + float(
+    basis = ("national_cost_per_month" if rs.scenario.rules.cost_basis == "national"
+             else "cost_per_month")
+    value = sum(p["months"] * (p["totals"].get(basis, 0.0) + float(
         (p.get("logistics") or {}).get("transport_cost_per_month", 0.0)))
         for p in doc["phases"]) + sum(r["cost"] for r in phased.transition["reentries"])
     if not rs.scenario.rules.soft_requirements:

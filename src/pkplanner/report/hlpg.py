@@ -450,6 +450,12 @@ def _arrangements(v: View, figures: dict[str, Any]) -> Section:
              field_title(Contributor, "cost_per_person_month"), "offered at most"], rows,
             numeric=(2, 4, 5, 6, 7),
             caption="Contributions")
+    national = (v.sol.get("totals") or {}).get("national_cost_per_month")
+    s.p("Costs are what the mission budget pays (each contributor's cost per person-month)"
+        + (f"; the same people cost their own states {fmt_money(national)} per month "
+           "(national costs, estimates)" if national is not None else "")
+        + (". The plan minimises the national cost (cost_basis national)."
+           if r.cost_basis == "national" else "."))
     figures["shares"] = charts.chart_shares(v)
     s.chart("shares", "Share of the force by contributor, with the max_share cap")
     return s

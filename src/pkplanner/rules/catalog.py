@@ -815,7 +815,8 @@ ENTRIES: tuple[Entry, ...] = (
                              unit=" per month", real=True, at_least="costs at least")},
           step={None: Step("budget_per_month", "times", 1.1, digits=2)},
           binds=True, at_limit="the budget fully used",
-          reads="each contributor's `cost_per_person_month`",
+          reads="each contributor's `cost_per_person_month` (the mission budget's rate, "
+                "whatever `cost_basis`)",
           audit=_audit_budget),
     Entry(Family("qrf", 15, "quick-reaction units can reach every zone that needs them in time"),
           "quick-reaction cover", ("qrf_hours", "qrf_unit_types",

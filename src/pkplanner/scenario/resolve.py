@@ -686,6 +686,13 @@ def check_rules(r: Rules, where: str, sc: Scenario, label: str,
         for k in r.qrf_mandates:
             if k not in mandates:
                 bad("qrf_mandates", f"unknown mandate '{k}'")
+    if want("cost_basis") and r.cost_basis == "national":
+        missing = [c.id for c in sc.contributors if c.national_cost_per_person_month is None]
+        if missing:
+            bad("cost_basis", "national: no national_cost_per_person_month for "
+                f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} "
+                f"({len(missing)} of {len(sc.contributors)} contributors); give it or use "
+                "cost_basis mission")
     if (want("personnel_max") and r.personnel_max is not None
             and r.personnel_max < r.personnel_min and only is None):
         bad("personnel_max", f"{r.personnel_max} is below personnel_min {r.personnel_min}")

@@ -396,7 +396,16 @@ class Contributor(Strict):
                     "default.")
     cost_per_person_month: NonNeg = Field(
         title="cost per person-month",
-        description="Cost of one person for one month, in the scenario's one currency.")
+        description="What the mission budget pays for one person for one month (the UN "
+                    "reimburses every troop contributor at one standard rate), in the "
+                    "scenario's one currency. The cost objective minimises it by default "
+                    "(rules.cost_basis mission) and `budget_per_month` caps it.")
+    national_cost_per_person_month: NonNeg | None = Field(
+        None, title="national cost per person-month",
+        description="What one person for one month costs the contributing state itself "
+                    "(pay, allowances, transport home; an estimate), in the same currency. "
+                    "Minimised instead of the mission rate when rules.cost_basis is "
+                    "national; reported beside it when given. Null (default): not known.")
     max_personnel: NonNegInt = Field(
         description="Most people it can send in total (people).")
     units: dict[Slug, NonNegInt] = Field(
@@ -558,6 +567,10 @@ class Veto(Strict):
 # rule key -> (title, meaning, what the scenario's default means): Rules and RulesPatch
 # describe the same keys, and a planner reading either must see the same words. The title is
 # the rule's short label wherever it is named (the app's rules editor, report table heads).
+# what the cost objective minimises (rules.cost_basis): the mission budget's reimbursement
+# rate (cost_per_person_month) or the contributing states' own costs
+CostBasis = Literal["mission", "national"]
+
 _RULE_TEXT: dict[str, tuple[str, str, str]] = {
     "mandates": ("allowed mandates",
                  "Mandates allowed in any zone (usually set by the planning option)",
@@ -600,7 +613,9 @@ _RULE_TEXT: dict[str, tuple[str, str, str]] = {
     "personnel_max": ("largest force (personnel)", "Largest total force (people)",
                       "null (no cap)"),
     "budget_per_month": ("budget per month",
-                         "Most the force may cost per month, in the scenario's currency",
+                         "Most the force may cost the mission budget per month (its "
+                         "personnel at each contributor's `cost_per_person_month`, whatever "
+                         "`cost_basis`), in the scenario's currency",
                          "null (no budget cap)"),
     "lead_min_share": ("lead nation: least share of its zone",
                        "Least share 0..1 of its zone's personnel a lead nation provides; at 0 "
@@ -625,6 +640,13 @@ _RULE_TEXT: dict[str, tuple[str, str, str]] = {
                           "If true, an unmet requirement is allowed at a steep cost penalty "
                           "and reported as a shortfall, instead of making the case "
                           "infeasible", "false"),
+    "cost_basis": ("cost basis",
+                   "Which cost the cost objective minimises: mission (what the mission budget "
+                   "pays, each contributor's `cost_per_person_month`; the UN reimburses every "
+                   "contributor at one rate) or national (what the contributing states pay, "
+                   "each contributor's `national_cost_per_person_month`, then required of "
+                   "every contributor). `budget_per_month` always caps the mission cost",
+                   "mission"),
 }
 
 
@@ -687,6 +709,7 @@ class Rules(Strict):
     qrf_mandates: list[Slug] = Field(default_factory=list, **_rule("qrf_mandates"))
     robust_budget: RobustBudget = Field(0.0, **_rule("robust_budget"))
     soft_requirements: bool = Field(False, **_rule("soft_requirements"))
+    cost_basis: CostBasis = Field("mission", **_rule("cost_basis"))
 
 
 def _patch_of(rules: type[Strict]) -> type[Strict]:

@@ -49,8 +49,11 @@ class ObjectiveResult(_Closed):
     kind: Literal["cost", "acceptability", "coverage"] = Field(
         description="The objective: cost, acceptability or coverage.")
     value: float | None = Field(
-        description="Its value: cost per month (cost; with soft requirements it includes the "
-                    "shortfall penalty), the smallest party acceptability 0..1 "
+        description="Its value: cost per month on the rules' cost_basis (cost: the mission "
+                    "cost, totals.cost_per_month, or the national cost, "
+                    "totals.national_cost_per_month, plus priced transport; with soft "
+                    "requirements it includes the shortfall penalty), the smallest party "
+                    "acceptability 0..1 "
                     "(acceptability), the weighted requirement shortfall (coverage). Null "
                     "without a plan.")
 
@@ -98,16 +101,26 @@ class ContributorResult(_Closed):
     contributor: str = Field(description="Contributor id.")
     personnel: Count = Field(description="People it sends, over all zones.")
     share: Share = Field(description="Its share 0..1 of the whole force's personnel.")
-    cost_per_month: float = Field(description="Its personnel x its cost per person per month, "
-                                              "in the scenario's currency.")
+    cost_per_month: float = Field(description="Its personnel x its cost_per_person_month: "
+                                              "what the mission budget pays for it per "
+                                              "month, in the scenario's currency.")
+    national_cost_per_month: float | None = Field(
+        None, description="Its personnel x its national_cost_per_person_month: what its people "
+                          "cost the state itself per month. Left out when the scenario gives "
+                          "no national cost for it.")
 
 
 class Totals(_Closed):
     """The whole force in three numbers."""
 
     personnel: Count = Field(description="People in the force (0 without a plan).")
-    cost_per_month: float = Field(description="Cost of the force per month, in the "
-                                              "scenario's currency (0 without a plan).")
+    cost_per_month: float = Field(description="What the force costs the mission budget per "
+                                              "month (the contributors' cost_per_month), in "
+                                              "the scenario's currency (0 without a plan).")
+    national_cost_per_month: float | None = Field(
+        None, description="What the force costs the contributing states per month (their "
+                          "national_cost_per_month); left out unless every contributor in "
+                          "the plan has a national cost.")
     contributors: Count = Field(description="Contributors that send anyone (0 without a "
                                             "plan).")
 

@@ -258,6 +258,11 @@ class _Check:
         self.active = sorted(c for c, p in self.P_c.items() if p > 0)
         self.cost = sum(self.contribs[c].cost_per_person_month * self.P_c[c]
                         for c in self.active)
+        # what the force costs the contributing states, when each of them gives a figure
+        rates = [self.contribs[c].national_cost_per_person_month for c in self.active]
+        self.national_cost: float | None = (
+            sum(r * self.P_c[c] for r, c in zip(rates, self.active, strict=True) if r is not None)
+            if all(r is not None for r in rates) else None)
 
     def acc(self, p: str, c: str, z: str | None = None) -> float:
         a = self.sc.acceptability
@@ -685,6 +690,14 @@ class _Check:
             if cost is None or not _close(cost, self.cost):
                 self.bad("totals", f"totals.cost_per_month {t.get('cost_per_month')!r} != "
                          f"{self.cost:g}")
+            national = _num(t.get("national_cost_per_month"))
+            if self.national_cost is not None and (
+                    national is None or not _close(national, self.national_cost)):
+                self.bad("totals", "totals.national_cost_per_month "
+                         f"{t.get('national_cost_per_month')!r} != {self.national_cost:g}")
+            elif self.national_cost is None and "national_cost_per_month" in t:
+                self.bad("totals", "totals.national_cost_per_month given, but not every "
+                         "contributor in the plan has a national cost")
         self.reported_scores("acceptability", self.party_acceptability())
         self.reported_scores("armament_acceptability", self.armament_acceptability())
         self.reported_objective()
@@ -743,6 +756,13 @@ class _Check:
             if cost is None or not _close(cost, real_cost):
                 self.bad("totals", f"contributor {c}: cost_per_month "
                          f"{row.get('cost_per_month')!r} != {real_cost:g}")
+            rate = self.contribs[c].national_cost_per_person_month
+            national = _num(row.get("national_cost_per_month"))
+            if (rate is None) != ("national_cost_per_month" not in row) or (
+                    rate is not None and (national is None or not _close(national, rate * p))):
+                self.bad("totals", f"contributor {c}: national_cost_per_month "
+                         f"{row.get('national_cost_per_month')!r} != "
+                         f"{'none' if rate is None else f'{rate * p:g}'}")
         for c in self.active:
             if c not in seen:
                 self.bad("totals", f"contributor {c} has {self.P_c[c]} personnel but is "
@@ -769,11 +789,16 @@ class _Check:
         if value is None:
             return
         kind = obj.get("kind")
-        cost = self.cost + self.transport
+        # the cost the objective minimises: the mission's, or the states' own (cost_basis)
+        force = self.national_cost if self.r.cost_basis == "national" else self.cost
+        if force is None:
+            force = self.cost           # the loader refuses national without national costs
+        cost = force + self.transport
         if kind == "cost" and not self.r.soft_requirements and not _close(value, cost):
-            self.bad("totals", f"objective value {value:g} != cost {cost:g}"
-                     + (f" (force {self.cost:g} + transport {self.transport:g})"
-                        if self.transport else ""))
+            word = "national cost" if self.r.cost_basis == "national" else "cost"
+            self.bad("totals", f"objective value {value:g} != {word} "
+                     f"{cost:g}" + (f" (force {force:g} + transport {self.transport:g})"
+                                    if self.transport else ""))
         if kind == "acceptability" and self.N > 0:
             low = min(self.party_acceptability().values(), default=0.0)
             if not _close(value, low):
@@ -970,7 +995,9 @@ def _phases(sc: Scenario, solution: dict[str, Any]) -> list[Violation]:
         x.append(here)
         totals = entry.get("totals") if isinstance(entry.get("totals"), dict) else {}
         transport = float((entry.get("logistics") or {}).get("transport_cost_per_month") or 0)
-        force += ph.months * (float(totals.get("cost_per_month", 0.0)) + transport)
+        basis = ("national_cost_per_month" if sc.rules.cost_basis == "national"
+                 else "cost_per_month")
+        force += ph.months * (float(totals.get(basis, 0.0)) + transport)
         start += ph.months * DAYS_PER_MONTH
     for key in PHASE_KEYS:
         if key in phases[0] and solution.get(key) != phases[0][key]:
