@@ -627,10 +627,10 @@ def class_line(cal: Calibration, cls: str) -> str:
         return f"{cls}: {n} sized, {s_in} in band; too few missions to fit"
     rule = ", ".join(f"{k} {v:g}" for k, v in {"min": f.spec.floor, **f.terms}.items())
     loo = f.loo_rms
+    check = (f"leave-one-out {f.loo_in_band} of {len(f.loo_ratio)}, RMS log error {loo:.2f}"
+             if loo is not None else "no leave-one-out")
     return (f"{cls}: {n} sized; in band {s_in} of {n} with the shipped doctrine, {f_in} of "
-            f"{n} fitted; leave-one-out {f.loo_in_band} of {len(f.loo_ratio)}, RMS log "
-            f"error {loo:.2f}" if loo is not None else "") + \
-        f"; {f.spec.mandate} presence {{{rule}}}"
+            f"{n} fitted; {check}; {f.spec.mandate} presence {{{rule}}}")
 
 
 def build_calibration(cal: Calibration) -> Report:
