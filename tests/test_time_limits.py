@@ -61,3 +61,52 @@ def test_progress_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> N
     with cli.working("solving", time.monotonic() + 5):
         time.sleep(0.3)
     assert piped.getvalue() == ""
+
+
+def test_time_limited_run_on_a_hard_instance_returns_a_plan_with_an_honest_gap(
+        tmp_path: Path) -> None:
+    """A small instance of the hard generated class, asked for an exact optimum in 3 s:
+    the plan found is returned, the verifier accepts it, and its status and gap say how
+    good it is, against the bound HiGHS proved (never "optimal" short of the target)."""
+    from pkplanner.verify.check import verify
+    from tests.test_starts import hard_instance
+
+    rs = load_resolved(hard_instance(tmp_path, 6, 28))
+    out = solve(rs, "cost", hs.SolverSettings(time_limit=3.0, gap=0.0))
+    assert out.plan is not None and out.objective_value is not None
+    assert out.status in ("feasible", "optimal")
+    doc = document(rs, out)
+    assert [str(v) for v in verify(rs, doc)] == []
+    assert out.bound is not None and out.bound <= out.objective_value * (1 + 1e-9)
+    assert out.gap == pytest.approx(hs.relative_gap(out.objective_value, out.bound))
+    if out.status == "feasible":
+        assert out.gap > 0
+    else:
+        assert out.gap <= 1e-6
+    assert doc["status"] == out.status and doc["mip_gap"] == pytest.approx(out.gap)
+
+
+def test_a_start_is_the_answer_when_highs_ends_without_a_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The start found a plan but HiGHS's run ended without one (a limit it reached
+    before taking the start in): the start's plan is the answer, status feasible with
+    the bound HiGHS proved, not "no plan"."""
+    from pkplanner.engine.heuristic import units_first
+    from pkplanner.engine.solve import build
+
+    rs = load_resolved(REPO / "scenarios" / "examples" / "three_zones_veto.yaml")
+    d, m, _ = build(rs, "cost")
+    solver = hs.PersistentHighs(m, hs.SolverSettings(time_limit=30.0, gap=0.0))
+    real = hs.read_result
+
+    def without_plan(h: object, seed: int, mip: bool) -> hs._Result:
+        got = real(h, seed, mip)  # type: ignore[arg-type]
+        assert got.objective is not None
+        return hs._Result("no_solution", None, got.objective * 0.5, None, 0, seed)
+
+    monkeypatch.setattr(hs, "read_result", without_plan)
+    stats = solver.run(start=units_first(m, d))
+    assert stats.start_objective is not None
+    assert (stats.status, stats.objective) == ("feasible", stats.start_objective)
+    assert stats.gap == pytest.approx(0.5)
+    assert stats.bound == pytest.approx(stats.start_objective * 0.5)

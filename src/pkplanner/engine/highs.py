@@ -436,6 +436,12 @@ class PersistentHighs:
             return _Result("no_solution", None, None, None, None, seed, start_obj,
                            start_seconds=start_s)
         out = read_result(h, seed, self._mip)
+        if out.status == "no_solution" and start_obj is not None and given is not None:
+            # the limit ran out before HiGHS took the start in (a start that used most of
+            # a short limit): the start is a plan of this model all the same, with the
+            # bound HiGHS proved, if any ("optimal" only if that bound proves the gap)
+            return _Result("feasible", start_obj, out.bound, given, out.nodes, seed,
+                           start_obj, start_seconds=start_s)
         if given is not None and not plan_matches_objective(h, out):
             # HiGHS 1.16 can map a MIP start into the presolved space wrongly and then hand
             # back the start as the plan of a better objective ("MIP start solution is

@@ -223,7 +223,7 @@ def _run_phased(pm: PhasedModel, solver: hs.PersistentHighs, objective: str,
         solver.settings.start_share, PHASED_START_SHARE))
     try:
         start = units_first(phase_view(pm), d0) if objective == "cost" else None
-        stats = solver.run(start=start, previous=previous)
+        stats = solver.run(start=start, previous=previous, time_limit=_left(settings, t0))
     except hs.SolverError as e:
         return failed(d0, "cost", str(e), t0, timings)
     timings.add(stats.timings)
@@ -416,7 +416,8 @@ def _run(d: ModelData, built: Built, solver: hs.PersistentHighs, objective: str,
         out = _solve_acceptability(d, m, solver, settings, t0, timings)
         out.racers = settings.racers
         return out
-    stats = solver.run(start=starts(m, d), previous=previous)
+    # the limit bounds the whole solve: the build and hand-over count against it
+    stats = solver.run(start=starts(m, d), previous=previous, time_limit=_left(settings, t0))
     timings.add(stats.timings)
     start = stats.start_objective
     iterations: list[dict[str, Any]] = []
