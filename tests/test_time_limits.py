@@ -110,3 +110,40 @@ def test_a_start_is_the_answer_when_highs_ends_without_a_plan(
     assert (stats.status, stats.objective) == ("feasible", stats.start_objective)
     assert stats.gap == pytest.approx(0.5)
     assert stats.bound == pytest.approx(stats.start_objective * 0.5)
+
+
+def test_progress_reports_the_incumbent_and_bound_as_they_move() -> None:
+    """SolverSettings.on_progress: the start's plan, then HiGHS's; incumbents only fall,
+    bounds only rise, and the last report is the answer's."""
+    rs = load_resolved(REPO / "scenarios" / "karabakh_2020.yaml", "C")
+    seen: list[tuple[float | None, float | None]] = []
+    out = solve(rs, "cost", hs.SolverSettings(time_limit=60, gap=1e-3,
+                                              on_progress=lambda i, b: seen.append((i, b))))
+    assert out.status == "optimal" and seen
+    assert seen[0][0] == pytest.approx(out.start_objective)       # the start comes first
+    plans = [i for i, _b in seen if i is not None]
+    bounds = [b for _i, b in seen if b is not None]
+    assert plans == sorted(plans, reverse=True) and bounds == sorted(bounds)
+    assert plans[-1] == pytest.approx(out.objective_value)
+    assert bounds and bounds[-1] <= out.objective_value + 1e-6
+
+
+def test_progress_lines_when_not_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    live = cli.Live("solving", time.monotonic())
+    live.update(None, 90.0)
+    live.update(120.0, 90.0)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert err[0].endswith("no plan yet, bound 90")
+    assert err[1].endswith("plan 120, bound 90, gap 25.00%")
+    assert live.text == "solving: plan 120, bound 90, gap 25.00%"
+
+
+def test_progress_in_the_live_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "Console", lambda **kw: Console(file=screen, force_terminal=True,
+                                                             width=120))
+    with cli.working("solving x", time.monotonic() + 5) as live:
+        live.update(1000.0, 990.0)
+        time.sleep(0.6)
+    assert "plan 1,000, bound 990, gap 1.00%" in screen.getvalue()
