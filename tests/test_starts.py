@@ -132,6 +132,10 @@ def test_portfolio_falls_back_and_stops_at_the_first_plan() -> None:
     # a's budget is its share; b gets its own share plus what a left unused
     assert calls[0][1] == pytest.approx(5.0)
     assert 7.9 < calls[1][1] <= 8.0
+    calls.clear()       # shares above 1 in all: the fallback adds to the budget
+    chain = portfolio([("a", _fake("a", None, calls), 1.0), ("b", _fake("b", plan, calls), 0.5)])
+    assert chain(lambda _v: None, highspy.HighsLp(), 0, 10.0, 1e-2, hs.Race(), 1) is plan
+    assert calls[0][1] == pytest.approx(10.0) and 14.9 < calls[1][1] <= 15.0
 
 
 def test_portfolio_stops_when_the_race_is_over() -> None:

@@ -130,11 +130,12 @@ def _columns(variables: Sequence[Any], column: Column) -> list[int]:
 
 
 def portfolio(starts: Sequence[tuple[str, StartBuilder, float]]) -> StartBuilder:
-    """Several starts as a fallback chain within one budget: each runs only when the ones
-    before it found no plan, with its share of the budget plus what they left unused.
-    (Running the next start after a success measured slower on the reference scenarios,
-    where units-first already gives the optimum: benchmarks/results.md.)
-    `starts`: (name, builder, share); the shares sum to at most 1."""
+    """Several starts as a fallback chain: each runs only when the ones before it found
+    no plan, with its share of the budget plus what they left unused. (Running the next
+    start after a success measured slower on the reference scenarios, where units-first
+    already gives the optimum: benchmarks/results.md.) `starts`: (name, builder, share);
+    shares may sum to more than 1, so that a fallback adds time to a first start that
+    keeps the whole budget it had alone."""
 
     def build(column: Column, lp: highspy.HighsLp, seed: int, budget: float, gap: float,
               race: Race, threads: int) -> tuple[float, np.ndarray] | None:
@@ -142,7 +143,7 @@ def portfolio(starts: Sequence[tuple[str, StartBuilder, float]]) -> StartBuilder
         given = 0.0
         for name, start, share in starts:
             given += share * budget
-            left = min(given, budget) - (time.perf_counter() - t0)
+            left = given - (time.perf_counter() - t0)
             if left <= 0.2 or race.done.is_set():
                 continue
             t1 = time.perf_counter()
