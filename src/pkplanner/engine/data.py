@@ -44,6 +44,8 @@ class ModelData:
     zone_mandates: dict[str, list[str]]            # mandates allowed per zone
     mandate_band: dict[str, tuple[int, int]]
     req: dict[tuple[str, str, str], float]         # (zone, mandate, capability) -> need
+    counts: dict[tuple[str, str], frozenset[str]]  # (mandate, capability) -> the unit types
+                                                   # that count toward it; restricted only
     eligible: list[tuple[str, str, str]]           # (contributor, unit, zone) that may deploy
     removed_by_veto: dict[str, list[tuple[str, str]]]  # rule label -> (contributor, zone)
     acc: dict[tuple[str, str], float]              # (party, contributor)
@@ -78,6 +80,12 @@ class ModelData:
         if self.rules.cost_basis == "national":
             return self.national_rate.get(c, self.rate[c])
         return self.rate[c]
+
+    def counts_toward(self, mandate: str, capability: str, unit: str) -> bool:
+        """Does a unit of this type count toward the capability under the mandate
+        (`Mandate.eligible`)? Every unit does unless the mandate says otherwise."""
+        only = self.counts.get((mandate, capability))
+        return only is None or unit in only
 
 
 def requirement(rule: dict[str, float], zone: dict[str, float], mult: float) -> float:
@@ -222,6 +230,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         zone_mandates=zone_mandates,
         mandate_band=band,
         req=req,
+        counts={(k, cap): frozenset(u for u in units if m.counts(cap, units[u]))
+                for k, m in mandates.items() for cap in m.eligible},
         eligible=eligible,
         removed_by_veto=removed,
         acc=acc,
