@@ -468,9 +468,9 @@ def presence(m: pyo.ConcreteModel, ix: ModelIndex, upper: bool = False
         m.presence_link = pyo.Constraint(cz, rule=lambda _m, c, z: _m.v[c, z] <= sum(
             _m.x[c, u, z] for u in ix.by_cz[c, z]))
     if upper and not hasattr(m, "presence_upper"):
-        m.presence_upper = pyo.Constraint(cz, rule=lambda _m, c, z: sum(
-            _m.x[c, u, z] for u in ix.by_cz[c, z])
-            <= sum(_m.n_xub[c, u, z] for u in ix.by_cz[c, z]) * _m.v[c, z])
+        cuz = [(c, u, z) for c, z in cz for u in ix.by_cz[c, z]]
+        m.presence_upper = pyo.Constraint(cuz, rule=lambda _m, c, u, z:
+                                          _m.x[c, u, z] <= _m.n_xub[c, u, z] * _m.v[c, z])
     return cz
 
 
