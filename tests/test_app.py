@@ -267,7 +267,10 @@ def test_solve_all_options_and_compare() -> None:
     variants = at.session_state["variants"]
     assert [v.option for v in variants] == core.option_ids(at.session_state["doc"])
     assert all(v.verdict == [] for v in variants)
-    assert {v.status for v in variants} <= {"optimal", "feasible"}
+    # A solves in about a second; under issue 12's rules C and D of karabakh_2020 take
+    # several seconds to a first plan, so 3 s may leave them without one (still compared)
+    assert variants[0].status == "optimal"
+    assert {v.status for v in variants} <= {"optimal", "feasible", "no_solution"}
     assert at.session_state["main_tab"] == "Compare"
     heads = [f"#{v.number}: {v.option} · {v.objective}" for v in variants]
     tables_shown = [list(d.value.columns) for d in at.dataframe]
@@ -298,6 +301,7 @@ def test_supply_flows_on_the_map() -> None:
     """Tick "Model supply flows" on karabakh_2020 and solve: the plan carries flows from the
     doctrine's figures, verified, and the map draws them over the borders."""
     at = start()
+    at.selectbox(key="solve_option").select("A")    # seconds; C runs to the time limit
     at.checkbox(key="logistics_on").check()
     run_ok(at)
     assert at.number_input(key="logistics_supply_t_per_person_day").value == pytest.approx(0.1)
@@ -368,7 +372,7 @@ def test_the_fragmentation_and_low_acceptability_rules_are_edited_like_the_other
     low-acceptability cap) are number widgets whose edits become overrides, as max_share's."""
     at = start()
     edits = {"min_contingent_zone": 40, "max_zones_per_contributor": 2,
-             "low_acceptability_threshold": 0.45, "low_acceptability_max_share": 0.2}
+             "low_acceptability_threshold": 0.45, "low_acceptability_max_share": 0.15}
     for key, value in edits.items():
         at.number_input(key=f"rule_{key}").set_value(value)
         run_ok(at)
