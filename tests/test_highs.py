@@ -169,11 +169,12 @@ def test_an_acceptability_solve_keeps_to_its_time_limit(repo_root: Path) -> None
 
     rs = load_resolved(repo_root / "scenarios" / "karabakh_2020.yaml")
     t0 = time.perf_counter()
-    out = solve(rs, "acceptability", hs.SolverSettings(time_limit=3.0, gap=1e-3))
+    # 15 s: under option C's composition rules no plan of any floor is found within 10 s
+    out = solve(rs, "acceptability", hs.SolverSettings(time_limit=15.0, gap=1e-3))
     # HiGHS checks its own time limit between root-node rounds, so one call can overrun by
     # seconds (measured: 6.4 s for a 1 s limit at this scenario's root with a high floor);
     # the bound here is what the bisection adds on top of that: nothing per test
-    assert time.perf_counter() - t0 < 3.0 + 12.0
+    assert time.perf_counter() - t0 < 15.0 + 12.0
     assert out.plan is not None and out.status in ("feasible", "optimal")
     lo, ceiling = out.iterations[-1]["bracket"]
     assert out.objective_value is not None and out.objective_value >= lo - 1e-9

@@ -239,6 +239,25 @@ def test_extends_merges_base(two_zones_doc: dict[str, Any], tmp_path: Path, writ
     assert rs.to_document()["extends"] is None
 
 
+def test_extends_changes_the_shared_options_by_id(write_yaml: Any) -> None:
+    """A base that plans with models/planning_options.yaml (karabakh_kcg_2014: null): an
+    extending file's entries that name shared ids change those options and keep the rest;
+    a list of new ids replaces the shared list, as before."""
+    shared = {o["id"]: o for o in S.default_planning_options()}
+    child = write_yaml({"extends": "pkplanner:karabakh_kcg_2014", "planning_options": [
+        {"id": "C", "rules": {"min_contingent_zone": 0}}]}, "child.yaml")
+    opts = {o.id: o for o in S.load(str(child)).scenario.planning_options}
+    assert list(opts) == list(shared)
+    assert opts["C"].rules.min_contingent_zone == 0
+    assert opts["C"].name == shared["C"]["name"]
+    assert opts["C"].rules.max_share == shared["C"]["rules"]["max_share"]
+    assert opts["D"].rules.min_contingent_zone == shared["D"]["rules"]["min_contingent_zone"]
+    new = write_yaml({"extends": "pkplanner:karabakh_kcg_2014", "planning_options": [
+        {"id": "Z", "name": "Own", "mandates": ["interposition"]}],
+        "planning_option": "Z"}, "new.yaml")
+    assert [o.id for o in S.load(str(new)).scenario.planning_options] == ["Z"]
+
+
 def test_extends_chain_of_three(two_zones_doc: dict[str, Any], write_yaml: Any) -> None:
     write_yaml(two_zones_doc, "a.yaml")
     write_yaml({"extends": "a.yaml", "title": "b", "rules": {"max_share": 0.5}}, "b.yaml")

@@ -12,13 +12,14 @@ from typing import Any
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 from pkplanner.engine import highs as hs
 from pkplanner.engine.data import ModelData, prepare
 from pkplanner.engine.heuristic import units_first
 from pkplanner.engine.lpstart import lp_guided, portfolio, zone_choices
-from pkplanner.engine.model import build_model
+from pkplanner.engine.model import build_model, tie_expr
 from pkplanner.engine.results import solution_document
 from pkplanner.engine.solve import read_plan
 from pkplanner.scenario.resolve import ResolvedScenario, load_resolved
@@ -54,6 +55,8 @@ def start_document(rs: ResolvedScenario, make: Builder) -> tuple[float, dict[str
     assert got is not None, "the start found no plan"
     objective, values = got
     solver._load(values)
+    # the start's objective holds the tie-break among equal-cost plans; the plan's cost not
+    objective -= float(pyo.value(tie_expr(built)))
     plan = read_plan(built.model, d)
     doc = solution_document(rs, d, plan, objective="cost", objective_value=objective,
                             status="feasible", gap=None, solver={})

@@ -70,10 +70,18 @@ SeedOpt = Annotated[int, typer.Option(help="HiGHS random seed (of the first race
                                        min=0, max=2_000_000_000)]
 
 
+StartOpt = Annotated[bool, typer.Option(
+    "--start/--no-start",
+    help="build a starting plan before HiGHS's search (the default); --no-start: HiGHS "
+         "alone, a search that ends by work, not by the clock, so the same plan under any "
+         "machine load")]
+
+
 def settings(time_limit: float | None, gap: float, threads: int, racers: int = 1,
-             seed: int = 0, progress: Live | None = None) -> hs.SolverSettings:
+             seed: int = 0, progress: Live | None = None,
+             start: bool = True) -> hs.SolverSettings:
     return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads,
-                             racers=racers, seed=seed,
+                             racers=racers, seed=seed, warm_start=start,
                              on_progress=progress.update if progress else None)
 
 
@@ -144,6 +152,7 @@ def solve_cmd(
     threads: Annotated[int, typer.Option(help="HiGHS threads", min=1, max=64)] = 1,
     racers: RacersOpt = 1,
     seed: SeedOpt = 0,
+    start: StartOpt = True,
     out: OutOpt = None,
     with_sensitivity: Annotated[bool, typer.Option(
         "--sensitivity", help="re-solve with each binding rule relaxed one step")] = False,
@@ -162,7 +171,7 @@ def solve_cmd(
         # the live line follows one minimisation; acceptability's bisection runs many
         cost = (objective or rs.scenario.objective) == "cost"
         done = solve_checked(rs, objective, settings(left(end), gap, threads, racers, seed,
-                                                     live if cost else None),
+                                                     live if cost else None, start),
                              threads=threads, deadline=end, with_sensitivity=with_sensitivity,
                              with_companion=True)
     outcome, doc, verdict = done.outcome, done.doc, done.verdict or []
@@ -312,6 +321,9 @@ def print_summary(rs: ResolvedScenario, outcome: Outcome, doc: dict[str, Any]) -
     out_console.print(f"status: {outcome.status} (gap {gap}) in {outcome.seconds:.2f} s "
                       f"(build {outcome.build_seconds:.2f} s, "
                       f"HiGHS {outcome.solver_seconds:.2f} s)")
+    if "sensitivity" in doc and not doc["sensitivity"]:
+        out_console.print("sensitivity: no binding rule to relax (what binds is the "
+                          "requirements of the mandates, or nothing)")
     for rec in doc.get("sensitivity", []):
         change = rec["objective_change"]
         text = f"{change:+,.0f}" if change is not None else rec["status"]
@@ -365,6 +377,7 @@ def options(
     gap: Annotated[float, typer.Option(help="relative MIP gap")] = 1e-3,
     racers: RacersOpt = 1,
     seed: SeedOpt = 0,
+    start: StartOpt = True,
     out: OutOpt = None,
 ) -> None:
     """Solve every planning option and print them side by side."""
@@ -383,8 +396,8 @@ def options(
         for i, opt in enumerate(todo):
             rs = resolve(loaded, opt.id)
             share = time.monotonic() + left(end) / (len(todo) - i)   # an equal share of the rest
-            done = solve_checked(rs, None, settings(left(share), gap, 1, racers, seed),
-                                 deadline=share)
+            done = solve_checked(rs, None, settings(left(share), gap, 1, racers, seed,
+                                                    start=start), deadline=share)
             rows.append((opt, done.outcome, done.doc))
             verdicts += [f"option {opt.id}: {v}" for v in done.verdict or []]
     table = Table(title=f"{loaded.scenario.name}: planning options")

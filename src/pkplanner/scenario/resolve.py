@@ -262,8 +262,27 @@ def read_with_bases(path: Path, label: str, depth: int = 0) -> dict[str, Any]:
         raise InputError.one(label, "extends", f"more than {MAX_EXTENDS_DEPTH} levels (a cycle?)")
     base_path = base_file(base_ref, path.parent, label)
     base = read_with_bases(base_path, str(base_path), depth + 1)
-    merged: dict[str, Any] = merge(base, data)
+    merged: dict[str, Any] = merge(shared_lists(base, data), data)
     return merged
+
+
+def shared_lists(base: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """`base` with the shared lists of models/ written in where it leaves them out and the
+    file extending it changes entries of them by id (`planning_options: [{id: C, rules:
+    {...}}]`): those entries then change the options the base plans with, rather than
+    replacing them all with one nameless option. Only when every entry names a shared id:
+    a list of new entries replaces the shared one, as it always did."""
+    out = dict(base)
+    for key in ("planning_options", *DOCTRINE_KEYS):
+        given = data.get(key)
+        if key not in ID_LISTS or out.get(key) is not None or not _is_id_list(given):
+            continue
+        shared = (default_planning_options() if key == "planning_options"
+                  else doctrine().get(key))
+        if (isinstance(given, list) and isinstance(shared, list) and _is_id_list(shared)
+                and {i["id"] for i in given} <= {i["id"] for i in shared}):
+            out[key] = shared
+    return out
 
 
 def base_file(ref: str, folder: Path, label: str) -> Path:
