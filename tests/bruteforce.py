@@ -16,11 +16,12 @@ from typing import Any
 
 
 def requirement(rule: dict[str, float], zone: dict[str, Any], mult: float) -> float:
-    return mult * (rule.get("base", 0) + rule.get("per_line_km", 0) * zone.get("line_km", 0)
-                   + rule.get("per_1000_pop", 0) * zone.get("population", 0) / 1000
-                   + rule.get("per_1000_returnees", 0) * zone.get("returnees", 0) / 1000
-                   + rule.get("per_km2", 0) * zone.get("area_km2", 0)
-                   + rule.get("per_1000_mines", 0) * zone.get("mines", 0) / 1000)
+    return mult * max(rule.get("min", 0), rule.get("base", 0)
+                      + rule.get("per_line_km", 0) * zone.get("line_km", 0)
+                      + rule.get("per_1000_pop", 0) * zone.get("population", 0) / 1000
+                      + rule.get("per_1000_returnees", 0) * zone.get("returnees", 0) / 1000
+                      + rule.get("per_km2", 0) * zone.get("area_km2", 0)
+                      + rule.get("per_1000_mines", 0) * zone.get("mines", 0) / 1000)
 
 
 def solve(doc: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:

@@ -258,7 +258,10 @@ def test_two_sessions_do_not_share_edits() -> None:
 
 def test_solve_all_options_and_compare() -> None:
     at = start()
-    at.number_input(key="solve_time_limit").set_value(3)
+    # 10 s: with the calibrated doctrine the units-first start finds no plan for
+    # karabakh_2020 B and D (the big units it fixes leave no integer completion), so HiGHS
+    # finds the first plan on its own, in 4-6 s on a busy machine
+    at.number_input(key="solve_time_limit").set_value(10)
     at.button(key="solve_all").click()
     run_ok(at)
     variants = at.session_state["variants"]

@@ -165,6 +165,18 @@ def _bool_as_number(d: dict[str, Any]) -> None:
     d["missions"][0]["strength"]["troops"]["value"] = True
 
 
+def _no_geometry_no_reason(d: dict[str, Any]) -> None:
+    d["missions"][0]["geometry"] = {}
+
+
+def _threat_off_the_scale(d: dict[str, Any]) -> None:
+    d["missions"][0]["threat"] = {"level": 6, "reason": "war"}
+
+
+def _threat_without_reason(d: dict[str, Any]) -> None:
+    d["missions"][0]["threat"] = {"level": 3}
+
+
 BAD = [
     (_missing_source, "missions.m1.strength.troops.source", "required field is missing"),
     (_unknown_source, "missions.m1.geometry.line_km.source", "unknown source id 'nope'"),
@@ -177,6 +189,9 @@ BAD = [
     (_unknown_key, "missions.m1.strength.soldiers", "unknown key"),
     (_duplicate_id, "missions.m1.id", "duplicate mission id 'm1'"),
     (_bool_as_number, "missions.m1.strength.troops.value", "valid integer"),
+    (_no_geometry_no_reason, "missions.m1", "`geometry_missing` must say why"),
+    (_threat_off_the_scale, "missions.m1.threat.level", "less than or equal to 5"),
+    (_threat_without_reason, "missions.m1.threat.reason", "required field is missing"),
 ]
 
 
@@ -261,6 +276,11 @@ def history_doc(draw: st.DrawFn) -> dict[str, Any]:
                                               "heavily_armed"])),
                "snapshot_year": snapshot, "strength": strength, "geometry": geometry,
                "notes": draw(st.just("") | TEXT)}
+    if not geometry:
+        mission["geometry_missing"] = draw(TEXT.filter(str.strip))
+    if draw(st.booleans()):
+        mission["threat"] = {"level": draw(st.integers(min_value=1, max_value=5)),
+                             "reason": draw(TEXT)}
     return {"sources": sources, "missions": [mission]}
 
 

@@ -195,6 +195,34 @@ def test_threat_multiplier_scales_requirement(tmp_path: Path, threat: int, expec
     assert assert_matches_bruteforce(doc, sol) == expected
 
 
+@pytest.mark.parametrize("line_km,threat,expected", [
+    (40, 1, 24_000),     # the floor 60 over the line's 40: 6 of AAA's teams
+    (80, 1, 36_000),     # the line's 80 over the floor, not 60 + 80: 6 of AAA, 2 of BBB
+    (40, 3, 42_000),     # the floor scaled by the threat: 1.5 x 60 = 90 km, 6 AAA + 3 BBB
+])
+def test_requirement_floor_is_a_floor_not_a_term(tmp_path: Path, line_km: int, threat: int,
+                                                 expected: int) -> None:
+    """`min` bounds the sum of the terms from below and is never added to it: the model,
+    the verifier (inside run) and the brute force agree on the hand-computed optimum."""
+    doc = tiny()
+    doc["mandates"][0]["requirements"]["observation_km"]["min"] = 60
+    doc["zones"][0].update(line_km=line_km, threat=threat)
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == expected
+
+
+def test_verifier_rejects_a_plan_below_the_floor(tmp_path: Path) -> None:
+    """The plan that meets the line's 40 km but not the floor's 60 is rejected by the
+    verifier, which restates the floor on its own."""
+    doc = tiny()
+    sol = run(doc, tmp_path)                    # 4 teams, 40 km: right without a floor
+    doc["mandates"][0]["requirements"]["observation_km"]["min"] = 60
+    p = tmp_path / "floored.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    found = [str(v) for v in verify(load_resolved(p), sol)]
+    assert any(v.startswith("requirement: z1 observation_km: 40 < 60") for v in found), found
+
+
 def test_zone_share_cap(tmp_path: Path) -> None:
     doc = tiny(rules__max_share_zone=0.5)
     sol = run(doc, tmp_path)

@@ -502,38 +502,59 @@ def doctor() -> None:
 def calibrate(
     out: Annotated[Path, typer.Option(help="folder for calibration.md and calibration.html")]
     = Path("out/calibration"),
+    write: Annotated[bool, typer.Option(
+        "--write", help="write the fitted presence rules and their provenance into "
+                        "models/doctrine.yaml (comments and layout kept)")] = False,
 ) -> None:
-    """Size each past mission of models/history.yaml with the doctrine; print model/history."""
-    from pkplanner.calibrate import BAND, by_class, fit, write_calibration
-    from pkplanner.calibrate import calibrate as run
+    """Size each past mission of models/history.yaml with the doctrine, fit the doctrine's
+    presence rules to them, size them again; print model/history."""
+    from pkplanner.calibrate import (
+        BAND,
+        MANDATE_OF,
+        class_line,
+        doctrine_path,
+        run_calibration,
+        write_calibration,
+        write_doctrine,
+    )
     check_writable(out)
-    rows = run()
-    table = Table(title="Doctrine against history (one-zone analogues)")
-    for col in ("mission", "class", "history", "model", "ratio", ""):
-        table.add_column(col, justify="right" if col in ("history", "model", "ratio") else "left")
-    for a in rows:
-        table.add_row(a.mission.id, a.mission.mandate_class, f"{a.history:,}",
+    cal = run_calibration()
+    shipped = {a.mission.id: a for a in cal.shipped}
+    loo = {m: r for f in cal.fits.values() for m, r in f.loo_ratio.items()}
+    table = Table(title="Doctrine against history (one-zone analogues, sized by the MILP)")
+    for col in ("mission", "class", "threat", "history", "shipped", "ratio", "fitted", "ratio",
+                "leave-one-out", ""):
+        table.add_column(col, justify="left" if col in ("mission", "class", "") else "right")
+    for a in cal.fitted:
+        s = shipped[a.mission.id]
+        table.add_row(a.mission.id, a.mission.mandate_class, str(a.threat), f"{a.history:,}",
+                      f"{s.model:,}" if s.model is not None else "-",
+                      f"{s.ratio:.2f}" if s.ratio is not None else "-",
                       f"{a.model:,}" if a.model is not None else "-",
                       f"{a.ratio:.2f}" if a.ratio is not None else "-",
+                      f"{loo[a.mission.id]:.2f}" if a.mission.id in loo else "-",
                       "in band" if a.in_band else ("not sized" if a.ratio is None else "OUT"))
-    out_console.print(table)
-    fits = fit(rows)
-    for cls, (n, gm, lo, hi) in by_class(rows).items():
-        f = fits.get(cls)
-        out_console.print(
-            f"{cls}: {n} sized, geometric mean ratio {gm:.2f} ({lo:.2f}..{hi:.2f})"
-            + (f"; fitted multiplier {f.scale:.2f} puts {f.in_band} of {n} in band "
-               f"(leave-one-out {f.loo_in_band} of {n}, RMS log error {f.loo_rms:.2f})"
-               if f else "; too few to fit"))
-    for a in rows:
+    # a table of ten columns: as wide as it needs, whatever the terminal says
+    Console(width=max(out_console.width, 124), markup=False, highlight=False,
+            file=out_console.file).print(table)
+    for cls in MANDATE_OF:
+        out_console.print(class_line(cal, cls))
+    for a in cal.fitted:
         if not a.in_band:
             out_console.print(f"{a.mission.id}: {a.why}")
-    sized = [a for a in rows if a.ratio is not None]
+    sized = [a for a in cal.fitted if a.ratio is not None]
+    before = sum(a.in_band for a in cal.shipped if a.ratio is not None)
     out_console.print(f"{sum(a.in_band for a in sized)} of {len(sized)} sized missions within "
-                      f"{BAND[0]:g}..{BAND[1]:g}; {len(rows) - len(sized)} not sized")
-    md, page = write_calibration(out, rows)
+                      f"{BAND[0]:g}..{BAND[1]:g} with the fitted doctrine ({before} with the "
+                      f"shipped one); {len(cal.fitted) - len(sized)} not sized")
+    md, page = write_calibration(out, cal)
     out_console.print(f"wrote {md}, {page}")
-    if any(a.verdict for a in rows):
+    if write:
+        path = doctrine_path()
+        write_doctrine(path, cal.doctrine, cal.fitted, cal.fits)
+        out_console.print(f"wrote the fitted presence rules of "
+                          f"{', '.join(f.spec.mandate for f in cal.fits.values())} to {path}")
+    if any(a.verdict for a in cal.shipped + cal.fitted):
         raise typer.Exit(EXIT_CHECK)
 
 

@@ -17,8 +17,8 @@ from pkplanner.scenario import network
 from pkplanner.scenario.schema import Route, Rules, Scenario, Veto
 
 POLICING = "policing"     # the capability local police officers provide, one each
-REQ_KEYS = ("base", "per_line_km", "per_1000_pop", "per_1000_returnees", "per_km2",
-            "per_1000_mines")
+REQ_KEYS = ("min", "base", "per_line_km", "per_1000_pop", "per_1000_returnees",
+            "per_km2", "per_1000_mines")
 
 
 @dataclass
@@ -70,15 +70,19 @@ class ModelData:
 
 
 def requirement(rule: dict[str, float], zone: dict[str, float], mult: float) -> float:
-    """req = thr(threat) * (base + per_line_km*line_km + per_1000_pop*pop/1000 + ...)."""
-    return mult * (
+    """req = thr(threat) * max(min, base + per_line_km*line_km + per_1000_pop*pop/1000 + ...).
+
+    `min` is a floor, not a term: a zone with a short line still gets a sector-sized force,
+    while a long line's density, measured on whole missions with their headquarters and
+    support, is not topped up by a second headquarters."""
+    return mult * max(rule.get("min", 0.0), (
         rule.get("base", 0.0)
         + rule.get("per_line_km", 0.0) * zone["line_km"]
         + rule.get("per_1000_pop", 0.0) * zone["population"] / 1000.0
         + rule.get("per_1000_returnees", 0.0) * zone["returnees"] / 1000.0
         + rule.get("per_km2", 0.0) * zone["area_km2"]
         + rule.get("per_1000_mines", 0.0) * zone["mines"] / 1000.0
-    )
+    ))
 
 
 def veto_label(v: Veto) -> str:

@@ -148,6 +148,20 @@ class Geometry(_Strict):
                                                        "operations.")
 
 
+class Threat(_Strict):
+    """The planner's assessment of the threat the mission met, on the scenario's 1..5 scale:
+    an assessment, not a sourced number, so it carries its reason."""
+
+    level: Annotated[StrictInt, Field(ge=1, le=5)] = Field(
+        description="1 benign (a ceasefire held for years, parties consent, free movement), "
+                    "2 low (a stable ceasefire with incidents), 3 moderate (weeks or months "
+                    "after a war, armies in contact, violations frequent), 4 high (fighting "
+                    "under way or just ended, armed groups outside any agreement, attacks on "
+                    "the mission), 5 severe (open war in the mission's area).")
+    reason: str = Field(min_length=1, description="One line: what in the sources sets the "
+                                                  "level (the assessment's reason).")
+
+
 class Years(_Strict):
     """When the mission ran."""
 
@@ -179,7 +193,20 @@ class Mission(_Strict):
     strength: Strength = Field(default_factory=Strength, description="Personnel by component.")
     geometry: Geometry = Field(default_factory=Geometry, description="Line, area and "
                                                                      "population held.")
+    threat: Threat | None = Field(None, description="The planner's assessment of the threat "
+                                                    "at the snapshot (level 1..5 and its "
+                                                    "reason); null: not assessed, taken as 1.")
+    geometry_missing: str = Field("", description="Why no line, area or population is given; "
+                                                  "required when the geometry is empty.")
     notes: str = Field("", description="Short free text: scope, caveats, what is missing.")
+
+    @model_validator(mode="after")
+    def _unsized_says_why(self) -> Mission:
+        g = self.geometry
+        if g.line_km is None and g.area_km2 is None and g.population is None \
+                and not self.geometry_missing.strip():
+            raise ValueError("no line, area or population: `geometry_missing` must say why")
+        return self
 
     @model_validator(mode="after")
     def _snapshot_in_years(self) -> Mission:

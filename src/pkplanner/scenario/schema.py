@@ -243,10 +243,16 @@ class UnitType(Strict):
 
 
 class RequirementRule(Strict):
-    """Linear requirement of one capability, before the threat multiplier."""
+    """Requirement of one capability, before the threat multiplier: the sum of the terms,
+    or `min` when the sum is below it."""
 
+    min: NonNeg = Field(0.0, description="Least amount needed in any zone with this mandate, "
+                                         "when the terms below sum to less (a floor, not "
+                                         "added to them: a density measured on whole "
+                                         "missions already includes their headquarters and "
+                                         "support); default 0.")
     base: NonNeg = Field(0.0, description="Fixed amount needed in any zone with this "
-                                          "mandate; default 0.")
+                                          "mandate, added to the other terms; default 0.")
     per_line_km: NonNeg = Field(0.0, description="Amount per km of the zone's `line_km`; "
                                                  "default 0.")
     per_1000_pop: NonNeg = Field(0.0, description="Amount per 1,000 residents (`population`); "

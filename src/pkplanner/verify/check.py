@@ -115,7 +115,8 @@ def _largest_loss(losses: list[float], gamma: float) -> float:
 def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, float]:
     """Capability -> requirement of a mandate in a zone, rounded up where it is exact to.
 
-    `thr(threat) * (base + per_line_km*line_km + per_1000_pop*pop/1000 + ...)`; rounded up
+    `thr(threat) * max(min, base + per_line_km*line_km + per_1000_pop*pop/1000 + ...)`
+    (`min` a floor on the sum, not a term of it); rounded up
     when every unit type that has the capability has it in whole numbers (then the
     provided amount is integral, so rounding changes nothing about feasibility).
     Capabilities with a zero requirement are left out. The zone's local police officers
@@ -130,7 +131,7 @@ def requirement_need(sc: Scenario, zone_id: str, mandate_id: str) -> dict[str, f
         for coef, attr, scale in REQ_TERMS:
             value = 1.0 if attr is None else float(getattr(zone, attr)) / scale
             raw += float(getattr(rule, coef)) * value
-        need = mult * raw - (zone.local_police if cap == "policing" else 0)
+        need = mult * max(float(rule.min), raw) - (zone.local_police if cap == "policing" else 0)
         if need <= 0:
             continue
         values = [v for u in sc.unit_types for k, v in u.capabilities.items()
