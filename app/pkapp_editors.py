@@ -350,12 +350,14 @@ def widget_kind(key: str) -> str | None:
 # where the number rules sit (three columns); a rules key of a kind above that is not laid
 # out here is shown after them, so a new rule is editable without touching the app
 LAYOUT = ("max_share", "max_share_zone", "min_contributors", "min_contributors_zone",
-          "min_contingent", "personnel_min", "personnel_max", "budget_per_month",
-          "language_share", "lead_min_share", "lead_min_acceptability", "qrf_hours",
+          "min_contingent", "min_contingent_zone", "max_zones_per_contributor",
+          "personnel_min", "personnel_max", "budget_per_month",
+          "language_share", "lead_min_share", "lead_min_acceptability",
+          "low_acceptability_threshold", "low_acceptability_max_share", "qrf_hours",
           "robust_budget")
 SPECIAL = ("mandates", "max_armament", "exclude_groups", "working_language", "qrf_unit_types",
            "qrf_mandates", "soft_requirements", "acceptability_floor", "armament_floor",
-           "group_caps")
+           "zone_acceptability_floor", "group_caps")
 SCALAR_RULES = [(k, widget_kind(k) or "") for k in LAYOUT]
 OTHER_RULES = [(k, kind) for k in Rules.model_fields
                if k not in LAYOUT and k not in SPECIAL and (kind := widget_kind(k))]
@@ -413,9 +415,9 @@ def _rule_widget(key: str, kind: str, rules: dict[str, Any],
                         **common)
     elif kind == "int":
         st.number_input(label, min_value=0, step=1, **common)
-    elif kind == "opt_int":
-        st.number_input(label, min_value=0, step=100, value=None, placeholder="no limit",
-                        **common)
+    elif kind == "opt_int":     # a head count moves in hundreds, a count of zones by one
+        st.number_input(label, min_value=0, step=100 if key.startswith("personnel") else 1,
+                        value=None, placeholder="no limit", **common)
     elif kind == "opt_float":
         st.number_input(label, min_value=0.0, value=None, placeholder="no limit", **common)
     elif kind in ("float", "per_party"):
@@ -465,12 +467,12 @@ def rules_editor(tab: Any, slots: dict[str, Any], doc: dict[str, Any]) -> None:
             for key, kind in SCALAR_RULES[:4]:
                 _rule_widget(key, kind, rules)
         with c2:
-            for key, kind in SCALAR_RULES[4:8]:
+            for key, kind in SCALAR_RULES[4:10]:
                 _rule_widget(key, kind, rules)
             _rule_widget("exclude_groups", "multi", rules, _groups(doc))
         with c3:
             _rule_widget("working_language", "choice", rules, _languages(doc))
-            for key, kind in SCALAR_RULES[8:]:
+            for key, kind in SCALAR_RULES[10:]:
                 _rule_widget(key, kind, rules)
             _rule_widget("qrf_unit_types", "multi", rules, _ids(doc, "unit_types"))
             _rule_widget("qrf_mandates", "multi", rules, mandates)
@@ -486,13 +488,10 @@ def rules_editor(tab: Any, slots: dict[str, Any], doc: dict[str, Any]) -> None:
                 column_config={c: st.column_config.NumberColumn(
                     c, min_value=0.0, max_value=1.0, step=0.05, format="%.2f",
                     help=tables.rule_help(k))
-                    for c, k in ((tables.COMPOSITION_FLOOR, "acceptability_floor"),
-                                 (tables.ARMAMENT_FLOOR, "armament_floor"))})
-            acc_f, arm_f = tables.floors_from_frame(out)
-            if acc_f != (rules.get("acceptability_floor") or {}):
-                state.set_override("acceptability_floor", acc_f)
-            if arm_f != (rules.get("armament_floor") or {}):
-                state.set_override("armament_floor", arm_f)
+                    for c, k in tables.FLOORS})
+            for key, floors in tables.floors_from_frame(out).items():
+                if floors != (rules.get(key) or {}):
+                    state.set_override(key, floors)
         with f2:
             st.markdown(f"**{_capital(tables.rule_label('group_caps'))}** (empty = none)")
             out = st.data_editor(state.frame("group_caps", lambda: tables.group_caps_frame(

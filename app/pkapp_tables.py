@@ -102,6 +102,10 @@ def rule_help(key: str) -> str:
 
 COMPOSITION_FLOOR = rule_label("acceptability_floor")
 ARMAMENT_FLOOR = rule_label("armament_floor")
+ZONE_FLOOR = rule_label("zone_acceptability_floor")
+# the per-party floors, one column each in the floors editor: (column, rules key)
+FLOORS = ((COMPOSITION_FLOOR, "acceptability_floor"), (ZONE_FLOOR, "zone_acceptability_floor"),
+          (ARMAMENT_FLOOR, "armament_floor"))
 
 
 # --------------------------------------------------------------------------- cells
@@ -326,22 +330,23 @@ def armament_from_frame(df: pd.DataFrame, base: dict[str, Any]) -> dict[str, Any
 
 
 def floors_frame(rules: dict[str, Any], parties: list[str]) -> pd.DataFrame:
-    """Parties x (composition floor, armament floor); empty = no floor."""
-    acc = rules.get("acceptability_floor") or {}
-    arm = rules.get("armament_floor") or {}
-    names = parties + [p for p in [*acc, *arm] if p not in parties]
-    df = pd.DataFrame({COMPOSITION_FLOOR: [acc.get(p) for p in names],
-                       ARMAMENT_FLOOR: [arm.get(p) for p in names]},
+    """Parties x (composition floor, zone composition floor, armament floor); empty = no
+    floor."""
+    maps = {col: rules.get(key) or {} for col, key in FLOORS}
+    names = parties + list(dict.fromkeys(p for m in maps.values() for p in m
+                                         if p not in parties))
+    df = pd.DataFrame({col: [m.get(p) for p in names] for col, m in maps.items()},
                       index=names, dtype="float64")
     df.index.name = "party"
     return df
 
 
-def floors_from_frame(df: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+def floors_from_frame(df: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Rules key -> party -> floor, for each floor column (an empty cell: no floor)."""
     def col(name: str) -> dict[str, float]:
         return {str(p): float(v) for p, v in ((p, clean(df.at[p, name])) for p in df.index)
                 if v is not None}
-    return col(COMPOSITION_FLOOR), col(ARMAMENT_FLOOR)
+    return {key: col(name) for name, key in FLOORS}
 
 
 def group_caps_frame(rules: dict[str, Any], groups: list[str]) -> pd.DataFrame:

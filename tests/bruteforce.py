@@ -2,10 +2,13 @@
 
 It enumerates every allocation of units, mandate and armament level per zone and
 checks the rules straight from the scenario mapping: no code from pkplanner.
-Supports the families the tiny test scenarios use: requirement, capacity, veto,
-exclusion, dominance (max_share, max_share_zone, min_contributors), min_contingent,
-acceptability (with scores given as ranges [low, high] and a whole robust_budget, by trying
-every set of scores at their low end), mandate/unit armament, size and budget.
+Supports the families the tiny test scenarios use: requirement (with a mandate's
+`eligible` units per capability), capacity, veto, exclusion, dominance (max_share,
+max_share_zone, min_contributors), min_contingent, min_contingent_zone,
+max_zones_per_contributor, acceptability (with scores given as ranges [low, high] and a whole
+robust_budget, by trying every set of scores at their low end), zone_acceptability_floor and
+the low-acceptability cap (zone overrides apply, ranges at their middle), mandate/unit
+armament, size and budget.
 """
 
 from __future__ import annotations
@@ -126,17 +129,51 @@ def _plan_rules_hold(alloc: dict, pc: dict, pz: dict, pcz: dict, contributors: d
     ) > rules["budget_per_month"] + 1e-6:
         return False
     gamma = rules.get("robust_budget", 0)
+    zone_acc = doc["acceptability"].get("zones", {})
     for party, floor in rules.get("acceptability_floor", {}).items():
         # a score [low, high] counts at its middle, or at its low end for any `gamma` of
-        # them at once (every set of that many tried)
+        # them at once (every set of that many tried); a zone override is exact
         scores = {c: acc.get(party, {}).get(c, acc_default) for c in pc}
         uncertain = [c for c, s in scores.items() if isinstance(s, list)]
         g = gamma.get(party, 0) if isinstance(gamma, dict) else gamma
         for k in range(0, min(int(g), len(uncertain)) + 1):
             for low in itertools.combinations(uncertain, k):
-                score = sum(_at(s, c in low) * pc[c] for c, s in scores.items())
-                if score < floor * n - 1e-9:
+                total = sum(
+                    (float(zone_acc[z][party][c]) if c in zone_acc.get(z, {}).get(party, {})
+                     else _at(scores[c], c in low)) * p for (c, z), p in pcz.items())
+                if total < floor * n - 1e-9:
                     return False
+    return _composition_rules_hold(pc, pz, pcz, n, rules, acc, acc_default, doc)
+
+
+def _composition_rules_hold(pc: dict, pz: dict, pcz: dict, n: int, rules: dict, acc: dict,
+                            acc_default: float, doc: dict) -> bool:
+    """Issue 12's rules: contingents per zone, zones per contributor, each zone's
+    acceptability to each party, and the share of low-acceptability contributors."""
+    if any(p < rules.get("min_contingent_zone", 0) for p in pcz.values()):
+        return False
+    most = rules.get("max_zones_per_contributor")
+    if most is not None and any(sum(1 for (cc, _z) in pcz if cc == c) > most for c in pc):
+        return False
+    zone_acc = doc["acceptability"].get("zones", {})
+
+    def score(party: str, c: str, z: str) -> float:
+        """The party's score of c in z as written: a zone override, else its score (a range
+        at its middle), else the default."""
+        if c in zone_acc.get(z, {}).get(party, {}):
+            return float(zone_acc[z][party][c])
+        return _at(acc.get(party, {}).get(c, acc_default), False)
+
+    for party, floor in rules.get("zone_acceptability_floor", {}).items():
+        for z, p_z in pz.items():
+            if sum(score(party, c, zz) * p for (c, zz), p in pcz.items() if zz == z) \
+                    < floor * p_z - 1e-9:
+                return False
+    t, cap = rules.get("low_acceptability_threshold", 0), rules.get(
+        "low_acceptability_max_share", 1.0)
+    for party in [p["id"] for p in doc["parties"]]:
+        if sum(p for (c, z), p in pcz.items() if score(party, c, z) < t) > cap * n + 1e-9:
+            return False
     return True
 
 
@@ -158,7 +195,9 @@ def _zone_rules_hold(alloc: dict, zones: list, choice: tuple, units: dict, manda
             return False
         for cap, rule in mandates[k].get("requirements", {}).items():
             need = requirement(rule, z, mult[z.get("threat", 1)])
-            have = sum(units[u]["capabilities"].get(cap, 0) * n for (_c, u), n in here.items())
+            only = mandates[k].get("eligible", {}).get(cap)     # None: every unit counts
+            have = sum(units[u]["capabilities"].get(cap, 0) * n for (_c, u), n in here.items()
+                       if only is None or u in only or units[u]["armament"] in only)
             if have < need - 1e-9:
                 return False
     return True

@@ -363,6 +363,20 @@ def test_rule_widgets_take_their_words_from_the_schema() -> None:
         assert w.help == field.description, key
 
 
+def test_the_fragmentation_and_low_acceptability_rules_are_edited_like_the_others() -> None:
+    """The rules of issue 12 (contingents per zone, zones per contributor, the
+    low-acceptability cap) are number widgets whose edits become overrides, as max_share's."""
+    at = start()
+    edits = {"min_contingent_zone": 40, "max_zones_per_contributor": 2,
+             "low_acceptability_threshold": 0.45, "low_acceptability_max_share": 0.2}
+    for key, value in edits.items():
+        at.number_input(key=f"rule_{key}").set_value(value)
+        run_ok(at)
+    assert at.session_state["overrides"] == {f"rules.{k}": v for k, v in edits.items()}
+    for key, value in edits.items():
+        assert at.number_input(key=f"rule_{key}").value == pytest.approx(value)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -518,10 +532,14 @@ def test_editor_columns_are_labelled_by_the_schema(model: Any, cols: list[tables
 
 def test_floor_columns_are_the_rules_titles() -> None:
     frame = tables.floors_frame({"acceptability_floor": {"AZ": 0.4},
+                                 "zone_acceptability_floor": {"AM": 0.35},
                                  "armament_floor": {"AM": 0.3}}, ["AZ", "AM"])
     assert list(frame.columns) == [Rules.model_fields["acceptability_floor"].title,
+                                   Rules.model_fields["zone_acceptability_floor"].title,
                                    Rules.model_fields["armament_floor"].title]
-    assert tables.floors_from_frame(frame) == ({"AZ": 0.4}, {"AM": 0.3})
+    assert tables.floors_from_frame(frame) == {
+        "acceptability_floor": {"AZ": 0.4}, "zone_acceptability_floor": {"AM": 0.35},
+        "armament_floor": {"AM": 0.3}}
 
 
 def test_every_rules_key_has_an_editor() -> None:
@@ -534,7 +552,9 @@ def test_every_rules_key_has_an_editor() -> None:
     assert set(Rules.model_fields) <= shown
     assert dict(editors.SCALAR_RULES) == {
         "max_share": "share", "max_share_zone": "share", "min_contributors": "int",
-        "min_contributors_zone": "int", "min_contingent": "int", "personnel_min": "int",
+        "min_contributors_zone": "int", "min_contingent": "int", "min_contingent_zone": "int",
+        "max_zones_per_contributor": "opt_int", "personnel_min": "int",
         "personnel_max": "opt_int", "budget_per_month": "opt_float", "language_share": "share",
-        "lead_min_share": "share", "lead_min_acceptability": "share", "qrf_hours": "opt_float",
-        "robust_budget": "per_party"}
+        "lead_min_share": "share", "lead_min_acceptability": "share",
+        "low_acceptability_threshold": "share", "low_acceptability_max_share": "share",
+        "qrf_hours": "opt_float", "robust_budget": "per_party"}

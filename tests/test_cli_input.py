@@ -131,11 +131,18 @@ def _bad(doc: dict[str, Any], case: str) -> tuple[dict[str, Any], set[str]]:
     if case == "unknown_option":
         doc["planning_option"] = "Q"
         return doc, {"planning_option"}
+    if case == "bad_eligible":
+        # a capability the mandate does not require, and a name that is no level or unit
+        doc["mandates"][1]["eligible"] = {"patrol_km": ["armed"], "presence": ["tanks"]}
+        doc["rules"]["zone_acceptability_floor"] = {"XX": 0.4}
+        return doc, {"mandates.interposition.eligible.patrol_km",
+                     "mandates.interposition.eligible.presence",
+                     "rules.zone_acceptability_floor.XX"}
     raise AssertionError(case)
 
 
 BAD_CASES = ["unknown_key", "wrong_type", "out_of_range", "missing_field", "dangling_reference",
-             "duplicate_id", "unreachable_zone", "unknown_option"]
+             "duplicate_id", "unreachable_zone", "unknown_option", "bad_eligible"]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)

@@ -13,7 +13,7 @@ from pkplanner.scenario.resolve import load_resolved
 
 DOC = (Path(__file__).resolve().parents[1] / "models" / "formulation.md").read_text()
 HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",
-           "presence_link", "capacity_link"}
+           "presence_link", "presence_upper", "capacity_link"}
 
 
 def test_every_family_is_documented() -> None:

@@ -280,3 +280,111 @@ def test_zone_floor_value_is_the_lightest_unit_over_the_cap(tmp_path: Path) -> N
     p.write_text(yaml.safe_dump(police_case(1.0)))        # no zone cap: no floor row
     d = prepare(load_resolved(p).scenario)
     assert not hasattr(build_model(d).model, "dominance_max_share_zone_floor")
+
+
+# --------------------------------------------------------------------------- issue 12 rules
+# Each optimum below is worked out by hand in the docstring and checked by brute force.
+
+
+def test_eligible_units_only_count_toward_a_capability(tmp_path: Path) -> None:
+    """Under a mandate whose observation counts only from light units, observer teams make
+    no line: 40 km takes BBB's two light patrols, 20 people x 1,500 = 30,000 (16,000 with
+    every unit counting). A list naming the unit type itself works the same way."""
+    doc = tiny()
+    doc["mandates"][0]["eligible"] = {"observation_km": ["light"]}
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 30_000
+    assert alloc_of(sol) == {("BBB", "patrol", "z1"): 2}
+    assert sol["zones"][0]["armament"] == "light"
+    assert sol["zones"][0]["requirements"]["observation_km"] == {"required": 40.0,
+                                                                  "provided": 40.0}
+    doc["mandates"][0]["eligible"] = {"observation_km": ["obs"]}
+    assert assert_matches_bruteforce(doc, run(doc, tmp_path)) == 16_000
+
+
+def test_an_observer_team_beside_the_line_provides_nothing_the_verifier_counts(
+        tmp_path: Path) -> None:
+    """A plan that meets the line with observer teams where only light units count is
+    rejected by the independent check, with the rule it breaks."""
+    doc = tiny()
+    sol = run(doc, tmp_path)                            # 4 observer teams of AAA
+    doc["mandates"][0]["eligible"] = {"observation_km": ["light"]}
+    p = tmp_path / "eligible.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    found = [str(v) for v in verify(load_resolved(p), sol)]
+    assert any(v.startswith("requirement: z1 observation_km: 0 < 40") for v in found), found
+
+
+def test_min_contingent_zone(tmp_path: Path) -> None:
+    """max_share 0.5 with two contributors means equal contingents; at least 12 people each
+    in the zone: AAA 3 teams + BBB 3 teams (60 km >= 40), 12 x 1,000 + 12 x 1,500 = 30,000
+    (20,000 with 2 + 2 teams of 8 people)."""
+    doc = tiny(rules__max_share=0.5, rules__min_contingent_zone=12)
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 30_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 3, ("BBB", "obs", "z1"): 3}
+    assert any(b.startswith("min_contingent_zone.") for b in sol["binding"])
+
+
+def two_zone_tiny(**rules: Any) -> dict[str, Any]:
+    """tiny() plus a second zone with 20 km of line, without CCC (so brute force stays
+    quick). Every unit counting, the cheapest plan is AAA's: 4 teams in z1, 2 in z2,
+    24 people, 24,000."""
+    doc = tiny()
+    doc["zones"].append({"id": "z2", "location": {"lat": 40.1, "lon": 46.1}, "line_km": 20,
+                         "threat": 1})
+    doc["routes"].append({"from": "hub", "to": "z2", "km": 10})
+    doc["contributors"] = doc["contributors"][:2]
+    for row in doc["acceptability"]["contributors"].values():
+        row.pop("CCC")
+    doc["rules"].update(rules)
+    return doc
+
+
+def test_two_zone_baseline(tmp_path: Path) -> None:
+    doc = two_zone_tiny()
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 24_000
+
+
+def test_max_zones_per_contributor(tmp_path: Path) -> None:
+    """One zone each: AAA takes z1 (4 teams, 16,000) and BBB z2 (2 teams, 8 people x 1,500
+    = 12,000): 28,000; AAA in z2 and BBB in z1 would cost 8,000 + 24,000."""
+    doc = two_zone_tiny(max_zones_per_contributor=1)
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 28_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 4, ("BBB", "obs", "z2"): 2}
+
+
+def test_zone_floor_where_the_force_floor_is_met_on_average(tmp_path: Path) -> None:
+    """AM scores AAA 0.3 (0.5 in z2, an override), BBB 0.4. The force-wide floor 0.35 is met
+    by AAA alone (24,000; average (8 x 0.5 + 16 x 0.3) / 24 = 0.367) while z1's force
+    scores 0.3. The zone floor 0.35 needs BBB >= AAA in z1: 2 + 2 teams there (8,000 +
+    12,000) and AAA's 2 teams in z2 (8,000): 28,000."""
+    over = {"z2": {"AM": {"AAA": 0.5}}}
+    doc = two_zone_tiny(acceptability_floor={"AM": 0.35})
+    doc["acceptability"]["zones"] = over
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 24_000
+    doc = two_zone_tiny(zone_acceptability_floor={"AM": 0.35})
+    doc["acceptability"]["zones"] = over
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 28_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 2, ("BBB", "obs", "z1"): 2,
+                             ("AAA", "obs", "z2"): 2}
+    assert {b for b in sol["binding"] if b.startswith("zone_acceptability")} == {
+        "zone_acceptability.AM.z1"}
+
+
+def test_low_acceptability_share(tmp_path: Path) -> None:
+    """AM scores AAA 0.3, below the threshold 0.35: AAA may hold a quarter of the force.
+    One AAA team and three BBB teams (4 of 16 people): 4,000 + 18,000 = 22,000; the next
+    best, one team each and a BBB patrol (4 of 18), costs 25,000."""
+    doc = tiny(rules__low_acceptability_threshold=0.35, rules__low_acceptability_max_share=0.25)
+    sol = run(doc, tmp_path)
+    assert assert_matches_bruteforce(doc, sol) == 22_000
+    assert alloc_of(sol) == {("AAA", "obs", "z1"): 1, ("BBB", "obs", "z1"): 3}
+    assert "low_acceptability.AM" in sol["binding"]
+    # a zone override above the threshold takes AAA out of the cap there
+    doc["acceptability"]["zones"] = {"z1": {"AM": {"AAA": 0.35}}}
+    assert assert_matches_bruteforce(doc, run(doc, tmp_path)) == 16_000

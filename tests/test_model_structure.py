@@ -41,7 +41,9 @@ RICH_RULES: dict[str, Any] = {
     "budget_per_month": 1e8, "lead_min_share": 0.2, "lead_min_acceptability": 0.1,
     "qrf_hours": 3.0, "qrf_unit_types": ["infantry_company"],
     "qrf_mandates": ["interposition"], "soft_requirements": False,
-    "robust_budget": {"AZ": 1.5, "AM": 1.0},
+    "robust_budget": {"AZ": 1.5, "AM": 1.0}, "min_contingent_zone": 10,
+    "max_zones_per_contributor": 2, "zone_acceptability_floor": {"AZ": 0.3, "AM": 0.0},
+    "low_acceptability_threshold": 0.4, "low_acceptability_max_share": 0.8,
 }
 # the other forms: lead nation as one aggregate row per zone, soft requirements
 OTHER_FORMS: dict[str, Any] = {"lead_min_share": 0.0, "lead_min_acceptability": 0.5,
@@ -56,6 +58,8 @@ def scenario(repo_root: Path, tmp_path: Path, rules: dict[str, Any]) -> ModelDat
     doc["acceptability"]["armament"] = {"AM": {"armed": [0.3, 0.5], "observer": 0.9}}
     doc["acceptability"]["contributors"].setdefault("AZ", {}).update(
         {"BBB": {"value": 0.5, "spread": 0.1}, "CCC": [0.2, 0.6]})
+    doc["mandates"][0]["eligible"] = {"observation_km": ["observer", "civilian"]}
+    doc["mandates"][1]["eligible"] = {"presence": ["infantry_company"]}
     doc["zones"][0]["required"] = False
     doc["logistics"] = {"cost_per_tonne_km": 0.5}          # family 16 on, transport priced
     doc["hubs"][0]["capacity_personnel"] = 100000
@@ -88,7 +92,7 @@ def mutations(value: Any, pool: list[str], depth: int = 0) -> Iterator[Any]:
         for i, item in enumerate(value):
             for other in list(mutations(item, pool, depth + 1))[:2]:
                 yield (*value[:i], other, *value[i + 1:])
-    elif isinstance(value, (list, set)):
+    elif isinstance(value, (list, set, frozenset)):
         items = list(value)
         shapes = [items[1:], items[:-1], items[::-1]] if items else []
         if depth == 0:

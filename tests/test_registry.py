@@ -56,7 +56,9 @@ ALL_ON = ("rules.max_share=0.9", "rules.max_share_zone=0.95", "rules.group_caps.
           "rules.min_contingent=1", "rules.armament_floor.AZ=0.1", "rules.personnel_min=1",
           "rules.personnel_max=10000", "rules.budget_per_month=1e9",
           "rules.qrf_unit_types=[infantry_company]", "rules.qrf_mandates=[monitoring]",
-          "rules.qrf_hours=5", "logistics={}")
+          "rules.qrf_hours=5", "logistics={}", "rules.min_contingent_zone=1",
+          "rules.max_zones_per_contributor=2", "rules.zone_acceptability_floor.AZ=0.1",
+          "rules.low_acceptability_threshold=0.3", "rules.low_acceptability_max_share=0.9")
 
 
 def _zone(d: Doc, zid: str) -> dict[str, Any]:
@@ -82,6 +84,14 @@ TAMPERS: dict[str, tuple[str, tuple[str, ...], Edit]] = {
     "requirement": (TWO, (), lambda d: _drop(d, "BBB", "south")),
     "capacity": (TWO, (), lambda d: _alloc(d, "AAA", "north").update(units=11, personnel=44)),
     "min_contingent": (TWO, ("rules.min_contingent=10",), None),
+    # the plan of two_zones as shipped: AAA and BBB each 8 people in north, 150 in south
+    "min_contingent_zone": (TWO, ("rules.min_contingent_zone=20",), None),
+    "max_zones_per_contributor": (TWO, ("rules.max_zones_per_contributor=1",), None),
+    # ... AM scores both zones' force 0.55 (AAA 0.5, BBB 0.6, half each)
+    "zone_acceptability": (TWO, ("rules.zone_acceptability_floor.AM=0.58",), None),
+    # ... AM scores AAA 0.5, below 0.55: AAA holds half the force
+    "low_acceptability": (TWO, ("rules.low_acceptability_threshold=0.55",
+                                "rules.low_acceptability_max_share=0.3"), None),
     "veto": (VETO, (), lambda d: _alloc(d, "DDD", "centre").update(contributor="CCC")),
     "dominance.max_share": (TWO, ("rules.max_share=0.5",), None),
     "dominance.max_share_zone": (TWO, ("rules.max_share_zone=0.5",), None),
@@ -149,7 +159,7 @@ def sections() -> dict[str, str]:
 
 # rows that belong to no family: the definitions and links every family reads
 HELPERS = {"def_P_c", "def_P_z", "def_N", "participation", "deployed_presence",
-           "presence_link", "capacity_link"}
+           "presence_link", "presence_upper", "capacity_link"}
 # the verifier's checks that are not a rule family (the file's shape, its totals, its status)
 VERIFIER_ONLY = {"schema", "totals", "status", "required_zone", "companion", "rules",
                  "provenance", "benchmark"}
@@ -204,7 +214,8 @@ def test_every_group_of_a_real_scenario_finds_its_entry() -> None:
     d = prepare(rs.scenario)
     scope = Scope(rs.scenario.rules, rs.option.id, tuple(d.zones),
                   tuple(sorted({z for (z, _k, _r) in d.req})),
-                  tuple(sorted({c for c, _u, _z in d.eligible})), logistics_limits(d))
+                  tuple(sorted({c for c, _u, _z in d.eligible})), logistics_limits(d),
+                  parties=tuple(d.parties))
     active = {e.name: e.groups(scope) for e in ENTRIES if e.groups is not None}
     assert {n for n, g in active.items() if g is not None} == {
         e.name for e in ENTRIES if e.groups is not None} - {"language", "lead_nation",
@@ -223,9 +234,12 @@ def test_every_relaxation_has_a_sentence() -> None:
                   min_contributors=4, min_contributors_zone=3, min_contingent=20,
                   acceptability_floor={"AM": 0.6}, armament_floor={"AZ": 0.6},
                   personnel_min=400, personnel_max=300, budget_per_month=600000.0,
-                  robust_budget={"AM": 2.0})
+                  robust_budget={"AM": 2.0}, min_contingent_zone=30,
+                  max_zones_per_contributor=2, zone_acceptability_floor={"AZ": 0.45},
+                  low_acceptability_threshold=0.5, low_acceptability_max_share=0.1)
     entity = {"dominance.group_caps": "eu", "acceptability": "AM",
-              "armament_acceptability": "AZ", "robust_acceptability": "AM"}
+              "armament_acceptability": "AZ", "robust_acceptability": "AM",
+              "zone_acceptability": "AZ", "low_acceptability": "AZ"}
     for e in ENTRIES:
         for which, rx in e.relax.items():
             ent = entity.get(e.name, which or "")

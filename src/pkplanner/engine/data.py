@@ -44,6 +44,8 @@ class ModelData:
     zone_mandates: dict[str, list[str]]            # mandates allowed per zone
     mandate_band: dict[str, tuple[int, int]]
     req: dict[tuple[str, str, str], float]         # (zone, mandate, capability) -> need
+    counts: dict[tuple[str, str], frozenset[str]]  # (mandate, capability) -> the unit types
+                                                   # that count toward it; restricted only
     eligible: list[tuple[str, str, str]]           # (contributor, unit, zone) that may deploy
     removed_by_veto: dict[str, list[tuple[str, str]]]  # rule label -> (contributor, zone)
     acc: dict[tuple[str, str], float]              # (party, contributor)
@@ -67,6 +69,12 @@ class ModelData:
 
     def acc_in_zone(self, party: str, c: str, z: str) -> float:
         return self.acc_zone.get((party, c, z), self.acc[party, c])
+
+    def counts_toward(self, mandate: str, capability: str, unit: str) -> bool:
+        """Does a unit of this type count toward the capability under the mandate
+        (`Mandate.eligible`)? Every unit does unless the mandate says otherwise."""
+        only = self.counts.get((mandate, capability))
+        return only is None or unit in only
 
 
 def requirement(rule: dict[str, float], zone: dict[str, float], mult: float) -> float:
@@ -209,6 +217,8 @@ def prepare(sc: Scenario, ignore: frozenset[str] = frozenset()) -> ModelData:
         zone_mandates=zone_mandates,
         mandate_band=band,
         req=req,
+        counts={(k, cap): frozenset(u for u in units if m.counts(cap, units[u]))
+                for k, m in mandates.items() for cap in m.eligible},
         eligible=eligible,
         removed_by_veto=removed,
         acc=acc,

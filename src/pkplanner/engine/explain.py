@@ -190,7 +190,8 @@ class Explainer:
         scope = Scope(sc.rules, self.rs.option.id, tuple(d.zones),
                       tuple(sorted({z for (z, _k, _r) in d.req})),
                       tuple(sorted({c for c, _u, _z in d.eligible})),
-                      logistics_limits(d) if d.supply > 0 else None)
+                      logistics_limits(d) if d.supply > 0 else None,
+                      parties=tuple(d.parties))
         for e in ENTRIES:
             groups = e.groups(scope) if e.groups is not None else None
             if groups is not None:

@@ -107,8 +107,9 @@ def build_model(d: ModelData, objective: Objective = "cost",
     steps = [
         add_variables, add_numbers,
         add_one_mandate, add_one_armament, add_mandate_armament, add_unit_armament,
-        add_requirement, add_capacity, add_min_contingent,
-        add_dominance, add_acceptability, add_armament_acceptability,
+        add_requirement, add_capacity, add_min_contingent, add_min_contingent_zone,
+        add_max_zones, add_dominance, add_acceptability, add_zone_acceptability,
+        add_low_acceptability, add_armament_acceptability,
         add_robust_acceptability, add_language,
         add_lead_nation, add_size, add_budget, add_qrf, add_logistics,
     ]
@@ -273,7 +274,8 @@ def structure(d: ModelData) -> str:
         sorted(p for p, g in d.gamma.items() if g > 0), sorted(d.acc_dev),
         sorted(d.armacc_dev.items()),
         d.supply, sorted(d.routes.items()), sorted(d.hub_cap.items()), d.hubs, d.transit,
-        d.tkm_month,
+        d.tkm_month, sorted((k, sorted(v)) for k, v in d.counts.items()),
+        {p: low_pairs(d, p) for p in d.parties},
     ]
     return repr(parts)
 
@@ -350,10 +352,36 @@ def add_requirement(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
                       for k in d.zone_mandates[z] if (z, k, r) in d.req)
             return sum(_m.x[c, u, z] for c, u in units) >= rhs
         m.requirement_min_units = pyo.Constraint(zr, rule=min_units)
+        add_requirement_mandate(m, d, ix, max_cap)
     # structural: a deployed zone has somebody in it. This row also enforces
     # min_contributors_zone = 1 exactly, without presence binaries.
     m.deployed_presence = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
         _m.x[c, u, z] for c, u in ix.by_z[z]) >= _m.delta[z])
+
+
+def add_requirement_mandate(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex,
+                            max_cap: dict[str, float]) -> None:
+    """A mandate that lets only some units count toward a capability (Mandate.eligible)
+    gets a row of its own over those units, active when the zone takes the mandate. The
+    row over every unit stays: it is implied, and a model without such mandates is the
+    one it always was."""
+    zrk = [(z, r, k) for z, r in ix.zr for k in d.zone_mandates[z]
+           if (z, k, r) in d.req and (k, r) in d.counts and ix.on("requirement", z)]
+    if not zrk:
+        return
+
+    def units(z: str, r: str, k: str) -> list[tuple[str, str]]:
+        return [(c, u) for c, u in ix.by_z[z]
+                if d.cap.get((u, r), 0.0) > 0 and d.counts_toward(k, r, u)]
+
+    m.requirement_mandate = pyo.Constraint(zrk, rule=lambda _m, z, r, k: sum(
+        d.cap[u, r] * _m.x[c, u, z] for c, u in units(z, r, k))
+        + (_m.shortfall[z, r] if ix.soft else 0) >= _m.n_need[z, k, r] * _m.mu[z, k])
+    if ix.soft:
+        return
+    m.requirement_mandate_min_units = pyo.Constraint(
+        [t for t in zrk if max_cap[t[1]] > 0], rule=lambda _m, z, r, k: sum(
+            _m.x[c, u, z] for c, u in units(z, r, k)) >= _m.n_need_units[z, k, r] * _m.mu[z, k])
 
 
 def add_capacity(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
@@ -423,12 +451,64 @@ def add_dominance(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
         m.dominance_min_contributors = pyo.Constraint(
             expr=sum(m.y[c] for c in cs) >= m.n_min_contributors)
     if r.min_contributors_zone >= 2 and ix.on("dominance.min_contributors_zone"):
-        cz = sorted(ix.by_cz)
+        cz = presence(m, ix)
+        m.dominance_min_contributors_zone = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
+            _m.v[c, zz] for c, zz in cz if zz == z) >= r.min_contributors_zone * _m.delta[z])
+
+
+def presence(m: pyo.ConcreteModel, ix: ModelIndex, upper: bool = False
+             ) -> list[tuple[str, str]]:
+    """The presence binaries v[c,z], made once for the families that count presence:
+    `presence_link` (v <= units there) lets v be 1 only where c has units; with `upper`,
+    `presence_upper` (units there <= their bound x v) makes v 1 wherever c has units, so v
+    is exactly "c is present in z". Returns the (c, z) pairs v is indexed by."""
+    cz = sorted(ix.by_cz)
+    if not hasattr(m, "v"):
         m.v = pyo.Var(cz, domain=pyo.Binary)
         m.presence_link = pyo.Constraint(cz, rule=lambda _m, c, z: _m.v[c, z] <= sum(
             _m.x[c, u, z] for u in ix.by_cz[c, z]))
-        m.dominance_min_contributors_zone = pyo.Constraint(d.zones, rule=lambda _m, z: sum(
-            _m.v[c, zz] for c, zz in cz if zz == z) >= r.min_contributors_zone * _m.delta[z])
+    if upper and not hasattr(m, "presence_upper"):
+        cuz = [(c, u, z) for c, z in cz for u in ix.by_cz[c, z]]
+        m.presence_upper = pyo.Constraint(cuz, rule=lambda _m, c, u, z:
+                                          _m.x[c, u, z] <= _m.n_xub[c, u, z] * _m.v[c, z])
+    return cz
+
+
+def add_min_contingent_zone(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """A contributor present in a zone has at least min_contingent_zone people there. The
+    padding cut is min_contingent's, per zone: present with only units below the floor,
+    c needs enough of them; the LP would otherwise spread v thin and never see the floor."""
+    floor = d.rules.min_contingent_zone
+    if floor <= 0 or not ix.on("min_contingent_zone"):
+        return
+    cz = presence(m, ix, upper=True)
+    m.min_contingent_zone = pyo.Constraint(cz, rule=lambda _m, c, z:
+                                           pers_cz(_m, d, ix, c, z) >= floor * _m.v[c, z])
+
+    def padding(_m: Any, c: str, z: str) -> Any:
+        small = [u for u in ix.by_cz[c, z] if d.pers[u] < floor]
+        big = [u for u in ix.by_cz[c, z] if d.pers[u] >= floor]
+        n_big = sum(_m.x[c, u, z] for u in big)
+        if not small:
+            return n_big >= _m.v[c, z] if big else _m.v[c, z] <= 0
+        need = math.ceil(floor / max(d.pers[u] for u in small))
+        n_small = sum(_m.x[c, u, z] for u in small)
+        return n_small + need * n_big >= need * _m.v[c, z]
+    m.min_contingent_zone_padding = pyo.Constraint(cz, rule=padding)
+
+
+def add_max_zones(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """A contributor is present in at most max_zones_per_contributor zones."""
+    most = d.rules.max_zones_per_contributor
+    if most is None or not ix.on("max_zones_per_contributor"):
+        return
+    cz = presence(m, ix, upper=True)
+    zones_of: dict[str, list[str]] = defaultdict(list)
+    for c, z in cz:
+        zones_of[c].append(z)
+    limited = [c for c in ix.active_c if len(zones_of[c]) > most]
+    m.max_zones_per_contributor = pyo.Constraint(limited, rule=lambda _m, c: sum(
+        _m.v[c, z] for z in zones_of[c]) <= most * _m.y[c])
 
 
 def add_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex,
@@ -449,6 +529,48 @@ def add_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex,
     m.acceptability = pyo.Constraint(parties, rule=rule)
 
 
+def add_zone_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """In every zone, the force there is acceptable on average to each party with a zone
+    floor: sum_c acc[p,c,z] P[c,z] >= floor P_z[z] (zone overrides apply; uncertain scores
+    at their value). An empty zone meets it (0 >= 0)."""
+    floors = {p: f for p, f in d.rules.zone_acceptability_floor.items()
+              if f > 0 and p in d.parties and ix.on("zone_acceptability", p)}
+    if not floors or not ix.on("zone_acceptability"):
+        return
+    over = {(p, c, z) for (p, c, z) in d.acc_zone if (c, z) in ix.by_cz}
+
+    def score(_m: Any, p: str, c: str, z: str) -> Any:
+        return _m.n_acc[p, c] + (_m.n_acc_delta[p, c, z] if (p, c, z) in over else 0)
+
+    pz = [(p, z) for p in sorted(floors) for z in d.zones if ix.by_z[z]]
+    m.zone_acceptability = pyo.Constraint(pz, rule=lambda _m, p, z: sum(
+        score(_m, p, c, z) * pers_cz(_m, d, ix, c, z)
+        for c in ix.active_c if (c, z) in ix.by_cz) >= floors[p] * _m.P_z[z])
+
+
+def low_pairs(d: ModelData, party: str) -> list[tuple[str, str]]:
+    """(contributor, zone) pairs the party scores below low_acceptability_threshold there
+    (zone overrides apply; uncertain scores at their value)."""
+    t = d.rules.low_acceptability_threshold
+    return [(c, z) for c, _u, z in d.eligible if d.acc_in_zone(party, c, z) < t]
+
+
+def add_low_acceptability(m: pyo.ConcreteModel, d: ModelData, ix: ModelIndex) -> None:
+    """For each party, the people of contributors it scores below the threshold hold at
+    most low_acceptability_max_share of the force together."""
+    r = d.rules
+    if r.low_acceptability_threshold <= 0 or r.low_acceptability_max_share >= 1 \
+            or not ix.on("low_acceptability"):
+        return
+    low = {p: sorted(set(low_pairs(d, p))) for p in d.parties
+           if ix.on("low_acceptability", p)}
+    low = {p: v for p, v in low.items() if v}
+    if not low:
+        return
+    m.low_acceptability = pyo.Constraint(sorted(low), rule=lambda _m, p: sum(
+        pers_cz(_m, d, ix, c, z) for c, z in low[p]) <= r.low_acceptability_max_share * _m.N)
+
+
 def zone_floors(ix: ModelIndex, d: ModelData) -> dict[str, dict[str, int]]:
     """Smallest zone size each mandate forces through the zone share cap: a needed
     capability needs one whole unit, and whoever sends it holds at most max_share_zone
@@ -463,9 +585,9 @@ def zone_floors(ix: ModelIndex, d: ModelData) -> dict[str, dict[str, int]]:
         step = math.gcd(*(d.pers[u] for _c, u in ix.by_z[z]))   # P_z moves in these steps
         floors: dict[str, int] = {}
         for k in d.zone_mandates[z]:
-            lightest = [min((d.pers[u] for _c, u in ix.by_z[z] if d.cap.get((u, r), 0.0) > 0),
-                            default=0) for (zz, kk, r), v in d.req.items()
-                        if zz == z and kk == k and v > 0]
+            lightest = [min((d.pers[u] for _c, u in ix.by_z[z] if d.cap.get((u, r), 0.0) > 0
+                             and d.counts_toward(k, r, u)), default=0)
+                        for (zz, kk, r), v in d.req.items() if zz == z and kk == k and v > 0]
             size = max(lightest, default=0) / share
             if size > 0:
                 floors[k] = step * math.ceil(size / step - 1e-9)

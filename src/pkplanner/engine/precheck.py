@@ -73,13 +73,15 @@ class _Tables:
 
 
 def supply(d: ModelData, eligible: list[tuple[str, str, str]], zones: set[str],
-           capability: str) -> dict[str, float]:
+           capability: str, mandate: str | None = None) -> dict[str, float]:
     """Most of `capability` each contributor can put into `zones` together: its units
     there at their offered number (avail and max_personnel, as the model bounds them), and
-    no more than max_personnel times its best capability per person."""
+    no more than max_personnel times its best capability per person. With `mandate`, only
+    the units that count toward the capability under it (Mandate.eligible)."""
     units: dict[str, set[str]] = {}
     for c, u, z in eligible:
-        if z in zones and d.cap.get((u, capability), 0.0) > 0:
+        if z in zones and d.cap.get((u, capability), 0.0) > 0 and (
+                mandate is None or d.counts_toward(mandate, capability, u)):
             units.setdefault(c, set()).add(u)
     out = {}
     for c, us in units.items():
@@ -142,18 +144,27 @@ def capability_proofs(t: _Tables, required: list[str]) -> list[Proof]:
         needs = {z: v for z, v in needs.items() if v > EPS}
         short = []
         for z, need in needs.items():
-            def short_in(e: list[tuple[str, str, str]], z: str = z, cap: str = cap,
-                         need: float = need) -> bool:
-                return sum(supply(d, e, {z}, cap).values()) < need - 1e-6
-            have = sum(supply(d, t.eligible(), {z}, cap).values())
+            # short under every mandate the zone may take, each counting its own units
+            def short_in(e: list[tuple[str, str, str]], z: str = z, cap: str = cap) -> bool:
+                return all(sum(supply(d, e, {z}, cap, k).values())
+                           < rounded_requirement(d, z, k, cap) - 1e-6
+                           for k in d.zone_mandates[z])
             if short_in(t.eligible()):
                 short.append(z)
                 labels = t.involved(short_in)
                 offers = supply(d, t.eligible(labels), {z}, cap)
                 groups = [*labels, f"requirement.{z}", *t.capacity_groups(offers)]
-                out.append(Proof(tuple(groups), {f"requirement.{z}": (
-                    f"it needs at least {need:,.6g} {cap}; the contributors eligible there "
-                    f"can give at most {have:,.6g}")}))
+                if any((k, cap) in d.counts for k in d.zone_mandates[z]):
+                    fact = "; ".join(
+                        f"under {k} it needs {rounded_requirement(d, z, k, cap):,.6g} {cap} "
+                        f"and the units eligible there that count toward it give at most "
+                        f"{sum(supply(d, t.eligible(), {z}, cap, k).values()):,.6g}"
+                        for k in d.zone_mandates[z])
+                else:
+                    have = sum(supply(d, t.eligible(), {z}, cap).values())
+                    fact = (f"it needs at least {need:,.6g} {cap}; the contributors eligible "
+                            f"there can give at most {have:,.6g}")
+                out.append(Proof(tuple(groups), {f"requirement.{z}": fact}))
         zones = set(needs)
         if short or len(zones) < 2:
             continue

@@ -104,7 +104,8 @@ def solution_document(rs: ResolvedScenario, d: ModelData, plan: Plan | None, *,
             for (z, k, r) in d.req:
                 if z == zp.zone and k == zp.mandate:
                     provided = sum(d.cap.get((u, r), 0.0) * n for u, n in
-                                   zip(here["unit_type"], here["units"], strict=True))
+                                   zip(here["unit_type"], here["units"], strict=True)
+                                   if d.counts_toward(k, r, u))
                     reqs[r] = {"required": round(rounded_requirement(d, z, k, r), 6),
                                "provided": round(provided, 6)}
         doc["zones"].append({

@@ -385,6 +385,7 @@ def _allocation(v: View) -> Section:
             req_rows.append([v.zlabel(z["zone"]), v.mname(z["mandate"]), cap, f"{need:,.6g}",
                              f"{got:,.6g}", f"{got - need:+,.6g}",
                              "binding" if v.is_binding("requirement", z["zone"], cap)
+                             or v.is_binding("requirement", "mandate", z["zone"], cap)
                              or abs(got - need) <= TOL * (1 + need) else "met"
                              if got >= need - TOL * (1 + need) else soft_short])
     if req_rows:

@@ -55,6 +55,7 @@ class Scope:
                                                # None: the scenario has no logistics
     transition: tuple[str, ...] | None = None  # the transition rules in force
                                                # (transition_rules); None: no phases
+    parties: tuple[str, ...] = ()               # the scenario's parties
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,8 @@ def _audit_requirement(v: PlanView) -> list[Check]:
     if not reqs:
         return []
     worst = min(reqs, key=lambda t: t[3] - t[2])
-    nb = sum(v.is_binding("requirement", z, cap) for z, cap, _, _ in reqs)
+    nb = sum(v.is_binding("requirement", z, cap) or v.is_binding("requirement", "mandate", z, cap)
+             for z, cap, _, _ in reqs)
     return [Check("requirement", "capabilities in each zone meet its mandate's requirement",
                   f"{len(reqs)} requirements, {nb} binding", "provided ≥ required",
                   f"least {worst[3] - worst[2]:+,.6g} ({worst[1]} in {worst[0]})",
@@ -333,6 +335,89 @@ def _audit_min_contingent(v: PlanView) -> list[Check]:
     return [Check("min_contingent", "each contributor sends at least the minimum contingent",
                   f"{p:,} ({c})", f"{r.min_contingent:,}", f"{p - r.min_contingent:+,}",
                   state(p - r.min_contingent, v.is_binding("min_contingent")))]
+
+
+def _presence(v: PlanView) -> dict[str, dict[str, int]]:
+    """Contributor -> zone -> its people there (contributors present somewhere)."""
+    out: dict[str, dict[str, int]] = {}
+    for a in v.allocs:
+        if int(a["personnel"]) > 0:
+            here = out.setdefault(a["contributor"], {})
+            here[a["zone"]] = here.get(a["zone"], 0) + int(a["personnel"])
+    return out
+
+
+def _audit_min_contingent_zone(v: PlanView) -> list[Check]:
+    floor = v.sc.rules.min_contingent_zone
+    per = [(p, c, z) for c, zs in _presence(v).items() for z, p in zs.items()]
+    if floor <= 0 or not per:
+        return []
+    p, c, z = min(per)
+    return [Check("min_contingent_zone", "each contributor present in a zone has at least "
+                  "min_contingent_zone people there", f"{p:,} ({c} in {z})", f"{floor:,}",
+                  f"{p - floor:+,}", state(p - floor, v.is_binding("min_contingent_zone")))]
+
+
+def _audit_max_zones(v: PlanView) -> list[Check]:
+    most = v.sc.rules.max_zones_per_contributor
+    spread = [(len(zs), c) for c, zs in _presence(v).items()]
+    if most is None or not spread:
+        return []
+    n, c = max(spread)
+    return [Check("max_zones_per_contributor", "no contributor present in more than "
+                  "max_zones_per_contributor zones", f"{n} ({c})", str(most), f"{most - n:+}",
+                  state(most - n, v.is_binding("max_zones_per_contributor")))]
+
+
+def _zone_score(v: PlanView, party: str, zone: str) -> float | None:
+    """The personnel-weighted score of a zone's force to a party (None: nobody there)."""
+    per = v.zone_personnel(zone)
+    zp = sum(per.values())
+    return sum(v.acc(party, c, zone) * p for c, p in per.items()) / zp if zp else None
+
+
+def _audit_zone_acceptability(v: PlanView) -> list[Check]:
+    out = []
+    for party, floor in v.sc.rules.zone_acceptability_floor.items():
+        scores = [(s, z["zone"]) for z in v.deployed
+                  if (s := _zone_score(v, party, z["zone"])) is not None]
+        if floor <= 0 or not scores:
+            continue
+        low, z0 = min(scores)
+        out.append(Check(f"zone_acceptability_floor.{party}",
+                         f"acceptability to {v.pname(party)} of the force in every zone",
+                         f"{low:.3f} ({z0})", f"{floor:.3f}", f"{low - floor:+.3f}",
+                         state(low - floor, v.is_binding("zone_acceptability", party))))
+    return out
+
+
+def low_share(v: PlanView, party: str) -> tuple[float, list[str]]:
+    """The share of the force held where the party scores the contributor below
+    low_acceptability_threshold, and those contributors."""
+    t = v.sc.rules.low_acceptability_threshold
+    held, who = 0, set()
+    for a in v.allocs:
+        if int(a["personnel"]) > 0 and v.acc(party, a["contributor"], a["zone"]) < t:
+            held += int(a["personnel"])
+            who.add(a["contributor"])
+    return (held / v.total if v.total else 0.0), sorted(who)
+
+
+def _audit_low_acceptability(v: PlanView) -> list[Check]:
+    r = v.sc.rules
+    if r.low_acceptability_threshold <= 0 or r.low_acceptability_max_share >= 1 or not v.total:
+        return []
+    out = []
+    for party in v.party:
+        share, who = low_share(v, party)
+        cap = r.low_acceptability_max_share
+        out.append(Check(f"low_acceptability.{party}",
+                         f"contributors {v.pname(party)} scores below "
+                         f"{r.low_acceptability_threshold:g} hold at most {cap:.0%} of the force",
+                         f"{share:.2%}" + (f" ({', '.join(who)})" if who else ""),
+                         f"{cap:.2%}", fmt_pp(cap - share),
+                         state(cap - share, v.is_binding("low_acceptability", party))))
+    return out
 
 
 def _audit_max_share(v: PlanView) -> list[Check]:
@@ -666,6 +751,29 @@ ENTRIES: tuple[Entry, ...] = (
           step={None: Step("min_contingent", "add", -10, clip=0, whole=True)},
           binds=True, at_limit="a contingent at the minimum size",
           audit=_audit_min_contingent),
+    Entry(Family("min_contingent_zone", 7,
+                 "a contributor present in a zone has at least min_contingent_zone people "
+                 "there"),
+          "minimum contingent per zone", ("min_contingent_zone",),
+          _if(lambda r: r.min_contingent_zone > 0),
+          describe=lambda r, e: f"a minimum contingent of {r.min_contingent_zone} in each "
+                                "zone a contributor serves in",
+          neutral={"min_contingent_zone": 0},
+          relax={None: Relax("min_contingent_zone", "lower", 0)},
+          step={None: Step("min_contingent_zone", "add", -10, clip=0, whole=True)},
+          binds=True, at_limit="a contributor at the minimum size in a zone",
+          audit=_audit_min_contingent_zone),
+    Entry(Family("max_zones_per_contributor", 7,
+                 "no contributor is present in more than max_zones_per_contributor zones"),
+          "most zones per contributor", ("max_zones_per_contributor",),
+          _if(lambda r: r.max_zones_per_contributor is not None),
+          describe=lambda r, e: f"each contributor in at most {r.max_zones_per_contributor} "
+                                "zones",
+          neutral={"max_zones_per_contributor": None},
+          relax={None: Relax("max_zones_per_contributor", "raise", 100)},
+          step={None: Step("max_zones_per_contributor", "add", 1, whole=True)},
+          binds=True, at_limit="a contributor in as many zones as allowed",
+          audit=_audit_max_zones),
     Entry(Family("dominance.max_share", 9, "no contributor above max_share of the force"),
           "dominance cap", ("max_share",),
           _if(lambda r: r.max_share < 1),
@@ -732,6 +840,44 @@ ENTRIES: tuple[Entry, ...] = (
           reads="the parties' scores of the contributors (`acceptability`)",
           audit=_audit_floors("acceptability_floor", "acceptability",
                                "composition acceptability", "acceptability")),
+    Entry(Family("zone_acceptability", 10,
+                 "personnel-weighted acceptability of each zone's force to each party at its "
+                 "zone floor"),
+          "zone acceptability floors", ("zone_acceptability_floor",),
+          lambda s: [f"zone_acceptability.{p}" for p, v in
+                     s.rules.zone_acceptability_floor.items() if v > 0] or None,
+          describe=lambda r, e: f"{e}'s zone acceptability floor "
+                                f"{r.zone_acceptability_floor.get(e)}",
+          whole=lambda r: "the parties' zone acceptability floors",
+          neutral={"zone_acceptability_floor": {}}, drop="entry",
+          relax={None: Relax("zone_acceptability_floor", "lower", 0.0, grid=100,
+                             per_entity=True, target="{}'s zone floor")},
+          step={None: Step("zone_acceptability_floor", "add", -SHARE, clip=0.0,
+                           per_entity=True)},
+          binds=True, at_limit="a zone's force at a party's zone floor",
+          reads="the parties' scores of the contributors (`acceptability`, zone overrides "
+                "included; uncertain scores at their value)",
+          audit=_audit_zone_acceptability),
+    Entry(Family("low_acceptability", 10,
+                 "contributors a party scores below low_acceptability_threshold hold at most "
+                 "low_acceptability_max_share of the force"),
+          "low-acceptability cap", ("low_acceptability_threshold",
+                                    "low_acceptability_max_share"),
+          _if(lambda r: r.low_acceptability_threshold > 0 and r.low_acceptability_max_share < 1,
+              lambda s: [f"low_acceptability.{p}" for p in s.parties]),
+          describe=lambda r, e: f"contributors {e} scores below "
+                                f"{r.low_acceptability_threshold} hold at most "
+                                f"{r.low_acceptability_max_share} of the force",
+          whole=lambda r: f"contributors a party scores below "
+                          f"{r.low_acceptability_threshold} hold at most "
+                          f"{r.low_acceptability_max_share} of the force",
+          neutral={"low_acceptability_max_share": 1.0},
+          relax={None: Relax("low_acceptability_max_share", "raise", 1.0, grid=100)},
+          step={None: Step("low_acceptability_max_share", "add", SHARE, clip=1.0)},
+          binds=True, at_limit="a party's low-acceptability contributors at the cap",
+          reads="the parties' scores of the contributors (`acceptability`, zone overrides "
+                "included; uncertain scores at their value)",
+          audit=_audit_low_acceptability),
     Entry(Family("armament_acceptability", 11,
                  "weighted armament acceptability at each party's floor"),
           "armament floors", ("armament_floor",),

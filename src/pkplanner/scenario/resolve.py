@@ -473,6 +473,14 @@ def check_references(sc: Scenario, label: str) -> list[Problem]:
         if (m.min_armament in levels and m.max_armament in levels
                 and levels.index(m.min_armament) > levels.index(m.max_armament)):
             bad(f"mandates.{m.id}", "min_armament is above max_armament")
+        for cap, names in m.eligible.items():
+            if cap not in m.requirements:
+                bad(f"mandates.{m.id}.eligible.{cap}", f"'{cap}' is not among the mandate's "
+                    f"requirements ({', '.join(m.requirements) or 'none'})")
+            for name in names:
+                if name not in levels and name not in units:
+                    bad(f"mandates.{m.id}.eligible.{cap}", f"'{name}' is neither an armament "
+                        "level nor a unit type")
     for z in sc.zones:
         for k in z.allowed_mandates or []:
             if k not in mandates:
@@ -672,7 +680,8 @@ def check_rules(r: Rules, where: str, sc: Scenario, label: str,
         for g in r.group_caps:
             if g not in groups:
                 bad(f"group_caps.{g}", f"no contributor belongs to group '{g}'")
-    for key in ("acceptability_floor", "armament_floor", "robust_budget"):
+    for key in ("acceptability_floor", "armament_floor", "robust_budget",
+                "zone_acceptability_floor"):
         if want(key) and isinstance(getattr(r, key), dict):
             for party in getattr(r, key):
                 if party not in parties:

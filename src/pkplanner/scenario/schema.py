@@ -279,8 +279,20 @@ class Mandate(Strict):
         default_factory=dict,
         description="Capability -> rule giving how much of it a zone with this mandate needs "
                     "(before the threat multiplier); none by default.")
+    eligible: dict[Slug, list[Slug]] = Field(
+        default_factory=dict,
+        description="Capability -> the armament levels and/or unit type ids whose units count "
+                    "toward it under this mandate (e.g. interposition: {presence: [light, "
+                    "armed]}: unarmed teams make no inter-positioning line). A unit counts "
+                    "when its type or its armament level is listed. A capability left out: "
+                    "every unit counts (default).")
     notes: str = Field("", description="Free text for readers; not used by the model.")
     source: str = Field("", description="Where the numbers come from (free text).")
+
+    def counts(self, capability: str, unit: UnitType) -> bool:
+        """Does a unit of this type count toward `capability` under this mandate?"""
+        allowed = self.eligible.get(capability)
+        return allowed is None or unit.id in allowed or unit.armament in allowed
 
 
 class Zone(Strict):
@@ -590,9 +602,30 @@ _RULE_TEXT: dict[str, tuple[str, str, str]] = {
     "min_contingent": ("smallest national contingent",
                        "Fewest people a contributor that takes part sends in total, not per "
                        "zone", "0"),
+    "min_contingent_zone": ("smallest national contingent in a zone",
+                            "Fewest people a contributor present in a zone has there (its "
+                            "units in that zone together), so contingents are not scattered "
+                            "in fragments", "0"),
+    "max_zones_per_contributor": ("most zones per contributor",
+                                  "Most zones one contributor may be present in",
+                                  "null (no limit)"),
     "acceptability_floor": ("composition floor",
                             "Party -> lowest personnel-weighted acceptability 0..1 of the "
                             "force to that party", "no floors"),
+    "zone_acceptability_floor": ("zone composition floor",
+                                 "Party -> lowest personnel-weighted acceptability 0..1 to "
+                                 "that party of the force in every deployed zone (zone "
+                                 "overrides of scores apply; uncertain scores at their "
+                                 "value)", "no floors"),
+    "low_acceptability_threshold": ("low-acceptability threshold",
+                                    "A contributor a party scores below this (zone "
+                                    "overrides apply; uncertain scores at their value) is "
+                                    "of low acceptability to that party",
+                                    "0 (nobody)"),
+    "low_acceptability_max_share": ("largest low-acceptability share",
+                                    "Largest share 0..1 of the force's personnel that the "
+                                    "contributors of low acceptability to one party may hold "
+                                    "together (for each party)", "1 (no cap)"),
     "armament_floor": ("armament floor",
                        "Party -> lowest zone-weighted acceptability 0..1 of the armament "
                        "levels chosen", "no floors"),
@@ -676,8 +709,15 @@ class Rules(Strict):
     min_contributors: NonNegInt = Field(0, **_rule("min_contributors"))
     min_contributors_zone: NonNegInt = Field(0, **_rule("min_contributors_zone"))
     min_contingent: NonNegInt = Field(0, **_rule("min_contingent"))
+    min_contingent_zone: NonNegInt = Field(0, **_rule("min_contingent_zone"))
+    max_zones_per_contributor: NonNegInt | None = Field(
+        None, **_rule("max_zones_per_contributor"))
     acceptability_floor: dict[PartyId, Share] = Field(
         default_factory=dict, **_rule("acceptability_floor"))
+    zone_acceptability_floor: dict[PartyId, Share] = Field(
+        default_factory=dict, **_rule("zone_acceptability_floor"))
+    low_acceptability_threshold: Share = Field(0.0, **_rule("low_acceptability_threshold"))
+    low_acceptability_max_share: Share = Field(1.0, **_rule("low_acceptability_max_share"))
     armament_floor: dict[PartyId, Share] = Field(default_factory=dict,
                                                  **_rule("armament_floor"))
     working_language: Slug | None = Field(None, **_rule("working_language"))

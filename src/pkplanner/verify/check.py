@@ -367,11 +367,19 @@ class _Check:
             for cap, need in requirement_need(self.sc, zid, k).items():
                 got = self.provided(zid, cap)
                 if not _ge(got, need):
-                    self.bad("requirement", f"{zid} {cap}: {got:g} < {need:g} ({k})")
+                    only = self.mandates[k].eligible.get(cap)
+                    self.bad("requirement", f"{zid} {cap}: {got:g} < {need:g} ({k}"
+                             + (f"; counting only {', '.join(only)}" if only is not None
+                                else "") + ")")
 
     def provided(self, zid: str, cap: str) -> float:
+        """What the units in the zone provide of a capability, counting under the zone's
+        mandate only the unit types and armament levels its `eligible` lists for it."""
+        k = self.zone_mandate(zid)
+        only = self.mandates[k].eligible.get(cap) if k is not None else None
         return sum(self.units[u].capabilities.get(cap, 0.0) * n
-                   for (_c, u, z), n in self.x.items() if z == zid)
+                   for (_c, u, z), n in self.x.items() if z == zid and (
+                       only is None or u in only or self.units[u].armament in only))
 
     # ------------------------------------------------------------------ families 6-8
 
@@ -393,6 +401,23 @@ class _Check:
         for c in self.active:
             if self.P_c[c] < floor:
                 self.bad("min_contingent", f"{c}: {self.P_c[c]} personnel < {floor}")
+
+    def contingents_in_zones(self) -> None:
+        """No fragments: a contributor present in a zone has min_contingent_zone people
+        there, and is present in at most max_zones_per_contributor zones."""
+        floor, most = self.r.min_contingent_zone, self.r.max_zones_per_contributor
+        zones_of: dict[str, list[str]] = defaultdict(list)
+        for (c, z), p in sorted(self.P_cz.items()):
+            if p <= 0:
+                continue
+            zones_of[c].append(z)
+            if p < floor:
+                self.bad("min_contingent_zone", f"{c} in {z}: {p} personnel < {floor}")
+        if most is not None:
+            for c, zs in sorted(zones_of.items()):
+                if len(zs) > most:
+                    self.bad("max_zones_per_contributor", f"{c} is in {len(zs)} zones "
+                             f"({', '.join(zs)}) > {most}")
 
     def veto(self) -> None:
         present = sorted((c, z) for (c, z), p in self.P_cz.items() if p > 0)
@@ -480,6 +505,37 @@ class _Check:
                     if (lv := self.zone_level(z)) is not None)
             if wsum > 0 and not _ge(s, floor * wsum):
                 self.bad("armament_acceptability", f"{p}: {s / wsum:.4f} < floor {floor:.4f}")
+
+    def zone_acceptability(self) -> None:
+        """In each zone with people: sum_c acc[p,c,z] P[c,z] >= floor_p P[z], the scores
+        as written (zone overrides apply; an uncertain score at its value)."""
+        for p, floor in sorted(self.r.zone_acceptability_floor.items()):
+            if p not in self.parties:
+                continue
+            for zid in self.zones:
+                if self.P_z[zid] <= 0:
+                    continue
+                score = sum(self.acc(p, c, z) * pp for (c, z), pp in self.P_cz.items()
+                            if z == zid)
+                if not _ge(score, floor * self.P_z[zid]):
+                    self.bad("zone_acceptability", f"{p} in {zid}: "
+                             f"{score / self.P_z[zid]:.4f} < zone floor {floor:.4f}")
+
+    def low_acceptability(self) -> None:
+        """For each party, the people posted where it scores their contributor below the
+        threshold hold at most the share allowed of the whole force."""
+        t, cap = self.r.low_acceptability_threshold, self.r.low_acceptability_max_share
+        if self.N <= 0:
+            return
+        for p in self.parties:
+            low = {(c, z): pp for (c, z), pp in self.P_cz.items()
+                   if pp > 0 and self.acc(p, c, z) < t}
+            held = sum(low.values())
+            if held > 0 and not _le(held, cap * self.N):
+                who = sorted({c for c, _z in low})
+                self.bad("low_acceptability", f"{p}: contributors scored below {t:g} "
+                         f"({', '.join(who)}) hold {_pct(held / self.N)} > {_pct(cap)} "
+                         f"({held} of {self.N})")
 
     def robust_acceptability(self) -> None:
         """Each party's floors in the worst case of its robust budget Γ: at most Γ of its
@@ -822,9 +878,12 @@ def verify(resolved_scenario: ResolvedScenario | Scenario,
     chk.requirements(soft)
     chk.capacity()
     chk.min_contingent()
+    chk.contingents_in_zones()
     chk.veto()
     chk.dominance()
     chk.acceptability()
+    chk.zone_acceptability()
+    chk.low_acceptability()
     chk.robust_acceptability()
     chk.language()
     chk.lead_nation()
