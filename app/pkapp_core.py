@@ -25,7 +25,7 @@ import yaml
 
 from pkplanner.errors import InputError, Problem, one_line
 from pkplanner.files import write_atomic, write_solution
-from pkplanner.pipeline import SolverSettings, sensitivity_of, solve_checked
+from pkplanner.pipeline import SolverSettings, progress_text, sensitivity_of, solve_checked
 from pkplanner.report import build_report, write_xlsx
 from pkplanner.resources import models_dir, scenarios_dir
 from pkplanner.rules.edits import RuleEdit, VetoDrop, edit_from_dict
@@ -305,19 +305,26 @@ class Variant:
 RACERS = max(1, int(os.environ.get("PKPLANNER_RACERS", "1")))
 
 
-def settings(time_limit: float | None, gap: float) -> SolverSettings:
-    return SolverSettings(time_limit=time_limit, gap=gap, racers=RACERS)
+def settings(time_limit: float | None, gap: float,
+             live: dict[str, str] | None = None) -> SolverSettings:
+    """`live`: its "text" is kept at the solve's incumbent, bound and gap as they move."""
+    return SolverSettings(time_limit=time_limit, gap=gap, racers=RACERS, on_progress=None
+                          if live is None else lambda i, b: live.update(
+                              text=progress_text(i, b)))
 
 
 def run_solve(text: str, label: str, option: str | None, objective: str | None,
-              time_limit: float | None, gap: float) -> tuple[ResolvedScenario, dict[str, Any],
-                                                               list[str], float]:
-    """Load the scenario text, resolve the option, solve in the package, verify the plan."""
+              time_limit: float | None, gap: float, live: dict[str, str] | None = None
+              ) -> tuple[ResolvedScenario, dict[str, Any], list[str], float]:
+    """Load the scenario text, resolve the option, solve in the package, verify the plan.
+    `live` (a cost solve only: the other objectives run many minimisations) follows the
+    incumbent, bound and gap for the progress bar."""
     t0 = time.perf_counter()
     rs = resolve(load_text(text, label), option)
     end = time.monotonic() + time_limit if time_limit else None    # the explanation too
-    done = solve_checked(rs, objective, settings(time_limit, gap), deadline=end,
-                         with_companion=True)
+    cost = (objective or rs.scenario.objective) == "cost"
+    done = solve_checked(rs, objective, settings(time_limit, gap, live if cost else None),
+                         deadline=end, with_companion=True)
     solution = json.loads(json.dumps(done.doc))                     # plain JSON types
     return rs, solution, done.verdict or [], time.perf_counter() - t0
 

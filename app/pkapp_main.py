@@ -163,10 +163,11 @@ def run_cases(options: Sequence[str | None], progress: Any) -> None:
         bar = progress.progress(0.0, text="Solving…")
         what = f"Solving option {opt}" + (f" ({i + 1} of {len(options)})"
                                           if len(options) > 1 else "")
+        live: dict[str, str] = {}
         try:
             rs, sol, verdict, secs = views.run_in_thread(
-                lambda opt=opt: core.run_solve(text, label, opt, objective, limit, gap), bar,
-                what, limit)
+                lambda opt=opt, live=live: core.run_solve(text, label, opt, objective, limit,
+                                                          gap, live), bar, what, limit, live)
         except InputError as e:
             s["solve_errors"].append(f"Option {opt}: " + "; ".join(
                 core.problem_text(p) for p in e.problems))

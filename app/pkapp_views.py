@@ -388,8 +388,10 @@ def _downloads(v: core.Variant) -> None:
 # --------------------------------------------------------------------------- progress
 
 
-def run_in_thread(fn: Any, bar: Any, label: str, limit: float | None) -> Any:
-    """Run `fn` in a worker thread and move a progress bar until it returns."""
+def run_in_thread(fn: Any, bar: Any, label: str, limit: float | None,
+                  live: dict[str, str] | None = None) -> Any:
+    """Run `fn` in a worker thread and move a progress bar until it returns; `live`'s
+    "text" (the incumbent, bound and gap, which the solve keeps there) joins the label."""
     import threading
     import time
 
@@ -410,7 +412,8 @@ def run_in_thread(fn: Any, bar: Any, label: str, limit: float | None) -> Any:
         frac = min(el / limit, 0.99) if limit else 0.5
         bar.progress(frac, text=f"{label}: {el:.0f} s" + (
             f" (time limit {limit:.0f} s)" if limit else "") + (
-            "; waiting for another session's solve first" if queued else ""))
+            "; waiting for another session's solve first" if queued else "") + (
+            f"; {live['text']}" if live and live.get("text") else ""))
         th.join(0.25)
     if "error" in box:
         raise box["error"]

@@ -118,11 +118,16 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
     def improved(running_time: float, objective: float) -> None:
         plans.append((time.perf_counter(), running_time, objective))
 
+    moves: list[tuple[float, float | None, float | None]] = []   # (wall, incumbent, bound)
+
+    def moved(incumbent: float | None, bound: float | None) -> None:
+        moves.append((time.perf_counter(), incumbent, bound))
+
     default_warm = hs.SolverSettings().warm_start
     warm = default_warm if job.warm_start == "default" else not default_warm
     settings = hs.SolverSettings(time_limit=job.time_limit, gap=job.gap, threads=1,
                                  seed=job.seed, warm_start=warm, racers=job.racers,
-                                 on_plan=improved)
+                                 on_plan=improved, on_progress=moved)
     start_budget = hs.start_budget(job.time_limit) if warm else None
     t_solve = time.perf_counter()
     out = ps.solve(rs, "cost", settings)
@@ -157,6 +162,8 @@ def work_pkplanner(job: Job) -> dict[str, Any]:
         "first_feasible_s": first,
         "first_feasible_highs_s": plans[0][1] if plans else None,
         "improvements": len(plans),
+        # (seconds from the scenario file, incumbent, bound) as they moved: the anytime table
+        "trajectory": [(t - t_imported, i, b) for t, i, b in moves],
         "peak_rss_mb": rss,
         "zones": len(rs.scenario.zones), "contributors": len(rs.scenario.contributors),
         "unit_types": len(rs.scenario.unit_types), "option": rs.option.id,
@@ -194,7 +201,9 @@ def size_and_export(rs: Any, mps: Path) -> dict[str, Any]:
 def work_raw(job: Job) -> dict[str, Any]:
     import highspy
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    # the MIP log is on (to no console) so its callback reports the bound, as pkplanner's is
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", False)
     t0 = time.perf_counter()
     status = h.readModel(job.path)
     t_read = time.perf_counter()
@@ -212,6 +221,14 @@ def work_raw(job: Job) -> dict[str, Any]:
                        float(e.data_out.objective_function_value)))
 
     h.cbMipImprovingSolution.subscribe(improved)
+    moves: list[tuple[float, float | None, float | None]] = []
+
+    def logged(e: Any) -> None:
+        p, d = float(e.data_out.mip_primal_bound), float(e.data_out.mip_dual_bound)
+        moves.append((time.perf_counter(), p if math.isfinite(p) else None,
+                      d if math.isfinite(d) else None))
+
+    h.cbMipLogging.subscribe(logged)
     t_run = time.perf_counter()
     h.run()
     t_done = time.perf_counter()
@@ -237,6 +254,8 @@ def work_raw(job: Job) -> dict[str, Any]:
         "nodes": int(info.mip_node_count),
         "first_feasible_s": events[0][0] - t_run if events else None,
         "improvements": len(events),
+        "trajectory": sorted([(t - t0, obj, None) for t, _rt, obj in events]
+                             + [(t - t0, p, d) for t, p, d in moves]),
         "peak_rss_mb": _rss_mb(),
         "rows": int(lp.num_row_), "cols": int(lp.num_col_),
         "int_cols": sum(1 for t in lp.integrality_ if int(t) != 0),
@@ -339,7 +358,13 @@ def run_job(job: Job, timeout: float) -> dict[str, Any]:
             "load_before": load}
 
 
-def instances(quick: bool, seed: int) -> list[Instance]:
+# The hard class (generate.py --profile hard; issue 14): generator seeds at 12x56, one
+# instance at the larger sizes
+HARD = [(12, 56, 1), (12, 56, 2), (12, 56, 3), (50, 112, 1), (200, 224, 1)]
+CLASSES = ("reference", "base", "hard")
+
+
+def instances(quick: bool, seed: int, classes: tuple[str, ...] = CLASSES) -> list[Instance]:
     out = [
         Instance("karabakh_2020 (C)", str(SNAPSHOT / "scenarios/karabakh_2020.yaml"), "C",
                  1e-3, "reference", [0, 1]),
@@ -349,13 +374,20 @@ def instances(quick: bool, seed: int) -> list[Instance]:
                  str(SNAPSHOT / "scenarios/karabakh_kcg_2014_phased.yaml"), "C", 1e-3,
                  "reference", [0, 1]),
     ]
+    if "reference" not in classes:
+        out = []
     sizes = [(12, 56)] if quick else [(12, 56), (50, 112), (200, 224)]
-    for z, c in sizes:
+    for z, c in sizes if "base" in classes else []:
         doc = generate.generate(z, c, seed)
         path = generate.write(doc, OUT / f"{doc['name']}.yaml")
         out.append(Instance(f"gen {z}x{c}", str(path), None, 1e-2, "generated",
                             [0, 1, 2] if (z, c) == (12, 56) else [0],
                             certify_parts=z // 25))
+    hard = HARD[:1] if quick else HARD
+    for z, c, s in hard if "hard" in classes else []:
+        doc = generate.generate(z, c, s, profile="hard")
+        path = generate.write(doc, OUT / f"{doc['name']}.yaml")
+        out.append(Instance(f"hard {z}x{c} s{s}", str(path), None, 1e-2, "hard", [0]))
     return out
 
 
@@ -368,8 +400,9 @@ def jobs_for(inst: Instance, time_limit: float) -> list[Job]:
             jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
                             inst.gap, seed, "default", mps))
             jobs.append(Job("raw", inst.name, mps, None, time_limit, inst.gap, seed))
-            jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
-                            inst.gap, seed, "flipped"))
+            if inst.kind != "hard":     # the hard class: the anytime table instead
+                jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
+                                inst.gap, seed, "flipped"))
         else:
             jobs.append(Job("pkplanner", inst.name, inst.path, inst.option, time_limit,
                             inst.gap, seed, "default"))
@@ -554,6 +587,72 @@ def other_s(r: dict[str, Any]) -> float | None:
     used = sum(float(r[k]) for k in keys[:-1]) + float(r.get("start_s") or 0.0) \
         + float(r.get("readback_s") or 0.0)
     return float(r["total_s"]) - used
+
+
+def reached(trajectory: list[Any], test: Any) -> float | None:
+    """The first time in a trajectory [(s, incumbent, bound)] at which the best incumbent
+    and bound so far pass `test(incumbent, bound)`."""
+    best: float | None = None
+    low: float | None = None
+    for t, inc, bound in trajectory:
+        if inc is not None and (best is None or inc < best):
+            best = inc
+        if bound is not None and (low is None or bound > low):
+            low = bound
+        if test(best, low):
+            return float(t)
+    return None
+
+
+def anytime(r: dict[str, Any], best_known: float | None) -> list[float | None]:
+    """Seconds from the scenario (or MPS) file to the first plan, to a plan within 1% of
+    the best known, and to a proven gap of 1%."""
+    if not ok(r):
+        return [None, None, None]
+    tr = [tuple(x) for x in r.get("trajectory") or []]
+    first = reached(tr, lambda b, _l: b is not None)
+    near = None if best_known is None else reached(
+        tr, lambda b, _l: b is not None and b <= best_known * 1.01 + 1e-6)
+    proven = reached(tr, lambda b, lo: b is not None and lo is not None
+                     and (b - lo) <= 0.01 * abs(b) + 1e-6)
+    if proven is None and r.get("status") == "optimal" and r.get("gap") is not None \
+            and r["gap"] <= 0.01:
+        proven = float(r["total_s"])      # proved in the last stretch, after the last log line
+    return [first, near, proven]
+
+
+def anytime_table(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]]
+                  ) -> list[str]:
+    """Per instance: time to the first plan, to within 1% of the best plan any run found,
+    and to a proven 1% gap, pkplanner against raw HiGHS on the same MILP, with ratios."""
+    rows = []
+    for inst in insts:
+        r = find(results, inst.name, "pkplanner")
+        raw = find(results, inst.name, "raw")
+        objs = [x["objective"] for j, x in results if j.instance == inst.name
+                and j.kind != "certify" and ok(x) and x.get("objective") is not None]
+        best = min(objs) if objs else None
+        a, b = anytime(r, best), anytime(raw, best)
+        ratios = [f"{x / y:.2f}" if x is not None and y else
+                  ("only pkplanner" if x is not None else
+                   ("only HiGHS" if y is not None else "—")) for x, y in zip(a, b, strict=True)]
+        rows.append([inst.name, f_obj(best), *[f_s(x, 1) for x in a],
+                     *[f_s(x, 1) for x in b], *ratios,
+                     f_s(r.get("peak_rss_mb"), 0), f_s(raw.get("peak_rss_mb"), 0)])
+    if not rows:
+        return []
+    out = ["## Anytime: first plan, within 1% of the best known, proven 1% (seed 0)", "",
+           "Seconds from the scenario file (pkplanner: load included) or the MPS file (raw "
+           "HiGHS: read included) to the first plan, to a plan within 1% of the best "
+           "plan any run of the instance found, and to a proven gap of at most 1% (from "
+           "the incumbent and bound as they moved: `SolverSettings.on_progress`, and HiGHS's "
+           "MIP log callback for raw HiGHS). \"—\": not within the time limit. Ratios: "
+           "pkplanner over raw HiGHS (below 1: pkplanner sooner).", ""]
+    out += table(["instance", "best known", "pk: first plan s", "pk: within 1% s",
+                  "pk: proven 1% s", "raw: first plan s", "raw: within 1% s",
+                  "raw: proven 1% s", "ratio first", "ratio within 1%", "ratio proven 1%",
+                  "pk peak RSS MB", "raw peak RSS MB"], rows)
+    return [*out, ""]
 
 
 def where_time_goes(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]]
@@ -797,6 +896,8 @@ def report(insts: list[Instance], results: list[tuple[Job, dict[str, Any]]],
                      f"({max(totals) / max(min(totals), 1e-9):.1f}x).")
         L.append("")
 
+    L += anytime_table(insts, results)
+
     L.append("## Where the time goes")
     L.append("")
     L += where_time_goes(insts, results)
@@ -828,6 +929,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="report file (default benchmarks/results.md; "
                          "benchmarks/out/results-quick.md with --quick)")
     ap.add_argument("--keep-mps", action="store_true", help="keep the MPS files in out/")
+    ap.add_argument("--classes", default=",".join(CLASSES),
+                    help="instance classes to run, comma-separated (default: all of "
+                         f"{', '.join(CLASSES)})")
     ap.add_argument("--code", choices=("worktree", "head"), default="worktree",
                     help="benchmark the files as they are (default) or the last commit")
     ap.add_argument("--report-only", type=Path, metavar="JSON",
@@ -859,7 +963,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: pkplanner does not load and build karabakh_2020 with this code: "
               f"{problem}", file=sys.stderr)
         return 2
-    insts = instances(args.quick, args.seed)
+    classes = tuple(c for c in args.classes.split(",") if c)
+    unknown = [c for c in classes if c not in CLASSES]
+    if unknown:
+        print(f"error: --classes: unknown class {unknown[0]!r} ({', '.join(CLASSES)})",
+              file=sys.stderr)
+        return 2
+    insts = instances(args.quick, args.seed, classes)
     jobs = [j for inst in insts for j in jobs_for(inst, args.time_limit)]
     timeout = 4 * args.time_limit + 900
     print(f"pkplanner benchmark: {len(insts)} instances, {len(jobs)} runs, "

@@ -29,7 +29,7 @@ from pkplanner.engine.explain import SUGGESTIONS, explanation
 from pkplanner.engine.solve import Outcome, build
 from pkplanner.errors import InputError, one_line
 from pkplanner.files import check_writable, write_atomic, write_solution
-from pkplanner.pipeline import solve_checked
+from pkplanner.pipeline import progress_text, solve_checked
 from pkplanner.report import resolved_for, write_comparison, write_report, write_xlsx
 from pkplanner.report.fmt import fmt_benchmark
 from pkplanner.scenario.resolve import ResolvedScenario, load, load_resolved, read_yaml, resolve
@@ -71,9 +71,10 @@ SeedOpt = Annotated[int, typer.Option(help="HiGHS random seed (of the first race
 
 
 def settings(time_limit: float | None, gap: float, threads: int, racers: int = 1,
-             seed: int = 0) -> hs.SolverSettings:
+             seed: int = 0, progress: Live | None = None) -> hs.SolverSettings:
     return hs.SolverSettings(time_limit=time_limit, gap=gap, threads=threads,
-                             racers=racers, seed=seed)
+                             racers=racers, seed=seed,
+                             on_progress=progress.update if progress else None)
 
 
 def check_limits(time_limit: float, gap: float) -> None:
@@ -157,8 +158,11 @@ def solve_cmd(
     folder = out or Path("out") / f"{rs.scenario.name}-{rs.option.id}"
     if out is None:
         check_writable(folder)
-    with working(f"solving {rs.scenario.name} option {rs.option.id}", end):
-        done = solve_checked(rs, objective, settings(left(end), gap, threads, racers, seed),
+    with working(f"solving {rs.scenario.name} option {rs.option.id}", end) as live:
+        # the live line follows one minimisation; acceptability's bisection runs many
+        cost = (objective or rs.scenario.objective) == "cost"
+        done = solve_checked(rs, objective, settings(left(end), gap, threads, racers, seed,
+                                                     live if cost else None),
                              threads=threads, deadline=end, with_sensitivity=with_sensitivity,
                              with_companion=True)
     outcome, doc, verdict = done.outcome, done.doc, done.verdict or []
@@ -184,14 +188,34 @@ def left(end: float) -> float:
     return max(0.01, end - time.monotonic())
 
 
+class Live:
+    """The incumbent, the bound and the gap of a solve as they move (SolverSettings.
+    on_progress): on a terminal, in the progress bar's one live line; otherwise one plain
+    line on stderr per change (pipes and logs keep the history)."""
+
+    def __init__(self, label: str, started: float, console: Console | None = None):
+        self.label = label
+        self.started = started
+        self.text = label
+        self._console = console     # None: plain lines
+
+    def update(self, incumbent: float | None, bound: float | None) -> None:
+        self.text = f"{self.label}: {progress_text(incumbent, bound)}"
+        if self._console is None:
+            print(f"after {time.monotonic() - self.started:.1f} s: "
+                  f"{progress_text(incumbent, bound)}", file=sys.stderr, flush=True)
+
+
 @contextmanager
-def working(label: str, end: float) -> Iterator[None]:
+def working(label: str, end: float) -> Iterator[Live]:
     """A progress bar on the terminal (stderr) against the command's time limit, as the app
-    shows one; nothing when stderr is not a terminal (pipes, CI, tests)."""
+    shows one, with the solve's incumbent, bound and gap in its live line; when stderr is
+    not a terminal (pipes, CI, tests), plain lines of the incumbent, bound and gap."""
     console = Console(stderr=True)
     if not console.is_terminal:
-        yield
+        yield Live(label, time.monotonic())
         return
+    live = Live(label, time.monotonic(), console)
     total = max(end - time.monotonic(), 0.01)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), TextColumn(f"of {total:.0f} s"), console=console,
@@ -201,12 +225,13 @@ def working(label: str, end: float) -> Iterator[None]:
 
         def tick() -> None:
             while not stop.wait(0.25):
-                bar.update(task, completed=min(total, total - (end - time.monotonic())))
+                bar.update(task, completed=min(total, total - (end - time.monotonic())),
+                           description=live.text)
 
         ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
         try:
-            yield
+            yield live
         finally:
             stop.set()
             ticker.join()

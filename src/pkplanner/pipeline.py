@@ -7,6 +7,7 @@ keeps concurrent solves (app sessions, threads) apart.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ from pkplanner.errors import InputError
 from pkplanner.scenario.resolve import ResolvedScenario
 from pkplanner.verify.check import verify
 
-__all__ = ["Checked", "SolverSettings", "busy", "sensitivity_of", "solve_checked"]
+__all__ = ["Checked", "SolverSettings", "busy", "progress_text", "sensitivity_of",
+           "solve_checked"]
 
 SolverSettings = hs.SolverSettings          # what a caller sets: time limit, gap, threads
 
@@ -59,6 +61,8 @@ def solve_checked(rs: ResolvedScenario, objective: str | None = None,
             outcome, mode = reuse.solve(rs, objective)
         else:
             outcome, mode = solve(rs, objective, settings), "rebuild"
+        # the live progress is the main solve's; the re-solves below have other models
+        settings = dataclasses.replace(settings, on_progress=None)
         doc = document(rs, outcome, threads, deadline=deadline, explain=explain)
         if with_sensitivity and outcome.plan is not None:
             doc["sensitivity"] = sensitivity(rs, doc, outcome.objective, settings,
@@ -77,6 +81,18 @@ def sensitivity_of(rs: ResolvedScenario, doc: dict[str, Any], objective: str | N
     """The sensitivity records of a solved case, under the same process-wide lock."""
     with hs.SOLVER_LOCK:
         return sensitivity(rs, doc, objective, settings, deadline=deadline)
+
+
+def progress_text(incumbent: float | None, bound: float | None) -> str:
+    """'plan 1,234, bound 1,200, gap 2.76%' with what is known of a solve so far
+    (SolverSettings.on_progress): the CLI's live line and the app's progress bar."""
+    parts = [f"plan {incumbent:,.0f}" if incumbent is not None else "no plan yet"]
+    if bound is not None:
+        parts.append(f"bound {bound:,.0f}")
+    gap = hs.relative_gap(incumbent, bound)
+    if gap is not None:
+        parts.append(f"gap {100 * gap:.2f}%")
+    return ", ".join(parts)
 
 
 def busy() -> bool:

@@ -68,6 +68,11 @@ class SolverSettings:
                                     # (batch runs: a per-run budget that HiGHS enforces
                                     # itself, so it holds in Dask's worker threads too)
     on_plan: Callable[[float, float], None] | None = None
+    on_progress: Callable[[float | None, float | None], None] | None = None
+    # called with (incumbent, bound) of the solve as they move: each better plan (a start's
+    # too) and each line of HiGHS's MIP log (where the bound moves); None when there is
+    # none yet. The CLI's live line. Like on_plan it runs Python inside HiGHS, so nothing is
+    # subscribed unless it is set.
     # called with (HiGHS's running time, objective) at each better plan a HiGHS run finds:
     # how benchmarks/run.py times the first plan without wrapping this class. It runs
     # Python inside HiGHS (where a batch run's SIGALRM would turn into a solver error, see
@@ -310,6 +315,8 @@ class PersistentHighs:
         self.opt = Highs()
         self._pyomo = _PyomoHighsAccess(self.opt)
         self._last: np.ndarray | None = None      # the last plan, a start for the next run
+        self._best: tuple[float | None, float | None] = (None, None)   # of this run: on_progress
+        self._progress_lock = threading.Lock()
         # a MIP or a pure LP (reads the bound differently); no run adds columns
         self._mip = any(v.is_integer() or v.is_binary()
                         for v in model.component_data_objects(pyo.Var))
@@ -326,11 +333,36 @@ class PersistentHighs:
         return self._pyomo.columns().get(id(var))
 
     def _watch(self, h: highspy.Highs) -> None:
-        """Report each better plan of `h` to `settings.on_plan`, if that is set."""
+        """Report each better plan of `h` to `settings.on_plan`, and the incumbent and
+        bound as they move to `settings.on_progress`, if those are set."""
         on_plan = self.settings.on_plan
         if on_plan is not None:
             h.cbMipImprovingSolution.subscribe(lambda e: on_plan(
                 float(e.data_out.running_time), float(e.data_out.objective_function_value)))
+        if self.settings.on_progress is not None:
+            h.cbMipImprovingSolution.subscribe(lambda e: self._progress(
+                float(e.data_out.objective_function_value), None))
+            h.cbMipLogging.subscribe(lambda e: self._progress(
+                _finite_or_none(e.data_out.mip_primal_bound),
+                _finite_or_none(e.data_out.mip_dual_bound)))
+
+    def _progress(self, incumbent: float | None, bound: float | None) -> None:
+        """Pass the solve's best incumbent and bound so far to `settings.on_progress`: a
+        racer's or a start's plan only counts when it is better than the one known, and a
+        bound only when it is higher (every run here minimises the same objective)."""
+        on_progress = self.settings.on_progress
+        if on_progress is None:
+            return
+        with self._progress_lock:
+            best, low = self._best
+            if incumbent is not None and (best is None or incumbent < best):
+                best = incumbent
+            if bound is not None and (low is None or bound > low):
+                low = bound
+            if (best, low) == self._best:
+                return
+            self._best = (best, low)
+        on_progress(best, low)
 
     def sync(self) -> None:
         """Push changed parameters, rows and objectives into HiGHS (Pyomo's update)."""
@@ -356,6 +388,7 @@ class PersistentHighs:
                    "time_limit": float(limit) if limit is not None else highspy.kHighsInf,
                    "threads": s.threads, **s.highs_options, **(extra or {})}
         t0 = time.perf_counter()
+        self._best = (None, None)
         with SOLVER_LOCK:
             t_sync = time.perf_counter()
             self.sync()
@@ -430,12 +463,19 @@ class PersistentHighs:
             start_s = time.perf_counter() - t_start
             if built is not None:
                 start_obj, given = built
+                self._progress(start_obj, None)
         if given is not None:
             set_start(h, given)
         if not self._run_one(h, seed, options, race, t0):
             return _Result("no_solution", None, None, None, None, seed, start_obj,
                            start_seconds=start_s)
         out = read_result(h, seed, self._mip)
+        if out.status == "no_solution" and start_obj is not None and given is not None:
+            # the limit ran out before HiGHS took the start in (a start that used most of
+            # a short limit): the start is a plan of this model all the same, with the
+            # bound HiGHS proved, if any ("optimal" only if that bound proves the gap)
+            return _Result("feasible", start_obj, out.bound, given, out.nodes, seed,
+                           start_obj, start_seconds=start_s)
         if given is not None and not plan_matches_objective(h, out):
             # HiGHS 1.16 can map a MIP start into the presolved space wrongly and then hand
             # back the start as the plan of a better objective ("MIP start solution is
@@ -474,6 +514,10 @@ class PersistentHighs:
             var = self._pyomo.var(var_id)
             if not var.fixed:
                 var.set_value(float(values[col]), skip_validation=True)
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def plan_matches_objective(h: highspy.Highs, out: _Result) -> bool:
