@@ -7,7 +7,7 @@ that should change no behaviour can show that it changed none.
 For every shipped scenario (bases excepted: they are not solved on their own) and every
 planning option of it, `pkplanner solve NAME --option ID` at gap 0 with a fixed seed, one
 thread, one racer and a time limit far above the slowest solve, keeping `solution.json`
-and `report.md` (of a phased scenario, its default option only); for each single-period
+and `report.md` (of a phased scenario, its default option only, at a 1% gap); for each single-period
 reference scenario `pkplanner options NAME` at gap 0
 (`comparison.md`); and the `runs` table of `scenarios/batches/batch_sweep.yaml` as CSV. The
 CLI runs as a subprocess of this interpreter (`python -m pkplanner`), so whichever pkplanner
@@ -68,6 +68,10 @@ GOLDEN = REPO / "tests" / "golden"
 SECONDS = "<seconds>"
 SOLVE_ARGS = ["--gap", "0", "--seed", "0", "--threads", "1", "--racers", "1",
               "--time-limit", "120"]
+# a phased scenario at a 1% gap: with the calibrated doctrine karabakh_kcg_2014_phased no
+# longer proves a 0 gap within the limit (0.77% at 60 s), and a plan cut off by a time limit
+# would depend on the machine; 1% is proven in about 25 s on one core, work-bound
+PHASED_GAP = "0.01"
 OPTIONS_ARGS = ["--gap", "0", "--seed", "0", "--racers", "1", "--time-limit", "600"]
 BATCH_SPEC = "batch_sweep.yaml"
 BATCH_PINNED = {"gap": 0, "time_limit": 120}
@@ -194,6 +198,13 @@ def phased(path: Path) -> bool:
     return load(path).scenario.phases is not None
 
 
+def solve_args(path: Path) -> list[str]:
+    if not phased(path):
+        return SOLVE_ARGS
+    return [PHASED_GAP if i and SOLVE_ARGS[i - 1] == "--gap" else a
+            for i, a in enumerate(SOLVE_ARGS)]
+
+
 def commands(work: Path) -> list[Command]:
     """Every command, the slow ones (options of the reference scenarios) first, so that
     parallel jobs end together."""
@@ -205,7 +216,7 @@ def commands(work: Path) -> list[Command]:
         for opt in planning_options(s.path):
             out = work / f"{s.name}-{opt}"
             solves.append(Command(
-                ["solve", s.name, "--option", opt, *SOLVE_ARGS, "--out", str(out)],
+                ["solve", s.name, "--option", opt, *solve_args(s.path), "--out", str(out)],
                 [(f"{s.name}-{opt}/solution.json", out / "solution.json", solution_text),
                  (f"{s.name}-{opt}/report.md", out / "report.md", report_text)]))
         if s.kind == "reference" and not phased(s.path) and s.name not in DEFAULT_ONLY:
