@@ -75,7 +75,7 @@ def units_first_start(model: pyo.ConcreteModel, d: ModelData,
     # faster and still reaches the LP bound (karabakh_2020 C: 0.7-1.4 s against 2-8 s)
     check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
           "changeColsIntegrality")
-    unused = _run(work, race, 0.2 * budget, threads) and _unused_contributors(
+    unused = run_within(work, race, 0.2 * budget, threads) and _unused_contributors(
         model, column, np.array(work.getSolution().col_value))
     relaxed = integrality.copy()
     relaxed[small] = 0
@@ -85,18 +85,19 @@ def units_first_start(model: pyo.ConcreteModel, d: ModelData,
     if unused:
         work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
                               np.zeros(len(unused)), np.zeros(len(unused)))
-        if not _run(work, race, 0.5 * budget, threads):       # too narrow: all contributors again
+        # too narrow: all contributors again
+        if not run_within(work, race, 0.5 * budget, threads):
             work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),
                                   np.zeros(len(unused)), np.ones(len(unused)))
             unused = []
-    if not unused and not _run(work, race, 0.7 * budget - (time.perf_counter() - t0),
+    if not unused and not run_within(work, race, 0.7 * budget - (time.perf_counter() - t0),
                                threads):
         return None
     placed = np.round(np.array(work.getSolution().col_value)[big])
     work.changeColsBounds(len(big), np.array(big, dtype=np.int32), placed, placed)
     check(work, work.changeColsIntegrality(n, idx, integrality), "changeColsIntegrality")
     configure(work, {"mip_rel_gap": gap})
-    if not _run(work, race, budget - (time.perf_counter() - t0), threads):
+    if not run_within(work, race, budget - (time.perf_counter() - t0), threads):
         return None
     obj = float(work.getInfo().objective_function_value)
     log.debug("units-first start %.6g in %.2fs", obj, time.perf_counter() - t0)
@@ -127,8 +128,9 @@ def _unused_contributors(model: pyo.ConcreteModel, column: Column,
     return out
 
 
-def _run(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
-    """Run `work` within `seconds` unless the race is over; did it find a plan?"""
+def run_within(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
+    """Run `work` within `seconds` unless the race is over; did it find a plan? (Both starts
+    run their sub-MIPs this way: units-first here, the LP-guided one in lpstart.)"""
     if seconds <= 0.05 or not race.enter(work):
         return False
     try:
