@@ -66,15 +66,10 @@ def units_first_start(model: pyo.ConcreteModel, d: ModelData,
     small, big = small_unit_columns(model, d, column)
     if not small or not big or budget <= 0.2:
         return None
-    n = lp.num_col_
-    idx = np.arange(n, dtype=np.int32)
-    integrality = np.array(lp.integrality_, dtype=np.uint8)
-    work = quiet_highs(lp, seed, threads)
-    work.HandleUserInterrupt = True
+    work, idx, integrality = relaxed_copy(lp, seed, threads)
+    n = len(idx)
     # only the contributors the LP relaxation uses: the big-unit MIP is then several times
     # faster and still reaches the LP bound (karabakh_2020 C: 0.7-1.4 s against 2-8 s)
-    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
-          "changeColsIntegrality")
     unused = run_within(work, race, 0.2 * budget, threads) and _unused_contributors(
         model, column, np.array(work.getSolution().col_value))
     relaxed = integrality.copy()
@@ -126,6 +121,20 @@ def _unused_contributors(model: pyo.ConcreteModel, column: Column,
         if y is not None and pc is not None and relaxed[pc] < 1e-6 and not model.y[c].fixed:
             out.append(y)
     return out
+
+
+def relaxed_copy(lp: highspy.HighsLp, seed: int, threads: int
+                 ) -> tuple[highspy.Highs, np.ndarray, np.ndarray]:
+    """A quiet, interruptible copy of `lp` with every column continuous (both starts begin
+    from the LP relaxation), with the column indices and the integrality that restore it."""
+    n = lp.num_col_
+    idx = np.arange(n, dtype=np.int32)
+    integrality = np.array(lp.integrality_, dtype=np.uint8)
+    work = quiet_highs(lp, seed, threads)
+    work.HandleUserInterrupt = True
+    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
+          "changeColsIntegrality")
+    return work, idx, integrality
 
 
 def run_within(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:

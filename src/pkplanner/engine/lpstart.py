@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
-from pkplanner.engine.heuristic import run_within
-from pkplanner.engine.highs import Column, StartBuilder, check, configure, quiet_highs
+from pkplanner.engine.heuristic import relaxed_copy, run_within
+from pkplanner.engine.highs import Column, StartBuilder, check, configure
 
 if TYPE_CHECKING:
     from pkplanner.engine.highs import Race
@@ -81,13 +81,8 @@ def lp_guided_start(choices: list[ZoneChoice], column: Column, lp: highspy.Highs
     groups = [(_columns(ch.mandates, column), _columns(ch.levels, column)) for ch in choices]
     if not any(mu for mu, _al in groups) or budget <= 0.2:
         return None
-    n = lp.num_col_
-    idx = np.arange(n, dtype=np.int32)
-    integrality = np.array(lp.integrality_, dtype=np.uint8)
-    work = quiet_highs(lp, seed, threads)
-    work.HandleUserInterrupt = True
-    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
-          "changeColsIntegrality")
+    work, idx, integrality = relaxed_copy(lp, seed, threads)
+    n = len(idx)
     if not run_within(work, race, 0.3 * budget, threads):
         return None
     relaxed = np.array(work.getSolution().col_value)
