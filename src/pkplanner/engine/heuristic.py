@@ -66,16 +66,11 @@ def units_first_start(model: pyo.ConcreteModel, d: ModelData,
     small, big = small_unit_columns(model, d, column)
     if not small or not big or budget <= 0.2:
         return None
-    n = lp.num_col_
-    idx = np.arange(n, dtype=np.int32)
-    integrality = np.array(lp.integrality_, dtype=np.uint8)
-    work = quiet_highs(lp, seed, threads)
-    work.HandleUserInterrupt = True
+    work, idx, integrality = relaxed_copy(lp, seed, threads)
+    n = len(idx)
     # only the contributors the LP relaxation uses: the big-unit MIP is then several times
     # faster and still reaches the LP bound (karabakh_2020 C: 0.7-1.4 s against 2-8 s)
-    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
-          "changeColsIntegrality")
-    unused = _run(work, race, 0.2 * budget, threads) and _unused_contributors(
+    unused = run_within(work, race, 0.2 * budget, threads) and _unused_contributors(
         model, column, np.array(work.getSolution().col_value))
     relaxed = integrality.copy()
     relaxed[small] = 0
@@ -89,20 +84,20 @@ def units_first_start(model: pyo.ConcreteModel, d: ModelData,
         # over all contributors is larger and would not finish in what is left either
         # (karabakh_kcg_2014 C under the composition rules found a plan in 5-6 s here, and
         # none when cut at half the budget and retried with everyone)
-        if not _run(work, race, 0.7 * budget - (time.perf_counter() - t0), threads):
+        if not run_within(work, race, 0.7 * budget - (time.perf_counter() - t0), threads):
             if work.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
                 return None
             work.changeColsBounds(len(unused), np.array(unused, dtype=np.int32),  # too narrow:
                                   np.zeros(len(unused)), np.ones(len(unused)))    # everyone
             unused = []
-    if not unused and not _run(work, race, 0.7 * budget - (time.perf_counter() - t0),
+    if not unused and not run_within(work, race, 0.7 * budget - (time.perf_counter() - t0),
                                threads):
         return None
     placed = np.round(np.array(work.getSolution().col_value)[big])
     work.changeColsBounds(len(big), np.array(big, dtype=np.int32), placed, placed)
     check(work, work.changeColsIntegrality(n, idx, integrality), "changeColsIntegrality")
     configure(work, {"mip_rel_gap": gap})
-    if not _run(work, race, budget - (time.perf_counter() - t0), threads):
+    if not run_within(work, race, budget - (time.perf_counter() - t0), threads):
         return None
     obj = float(work.getInfo().objective_function_value)
     log.debug("units-first start %.6g in %.2fs", obj, time.perf_counter() - t0)
@@ -133,8 +128,23 @@ def _unused_contributors(model: pyo.ConcreteModel, column: Column,
     return out
 
 
-def _run(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
-    """Run `work` within `seconds` unless the race is over; did it find a plan?"""
+def relaxed_copy(lp: highspy.HighsLp, seed: int, threads: int
+                 ) -> tuple[highspy.Highs, np.ndarray, np.ndarray]:
+    """A quiet, interruptible copy of `lp` with every column continuous (both starts begin
+    from the LP relaxation), with the column indices and the integrality that restore it."""
+    n = lp.num_col_
+    idx = np.arange(n, dtype=np.int32)
+    integrality = np.array(lp.integrality_, dtype=np.uint8)
+    work = quiet_highs(lp, seed, threads)
+    work.HandleUserInterrupt = True
+    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
+          "changeColsIntegrality")
+    return work, idx, integrality
+
+
+def run_within(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
+    """Run `work` within `seconds` unless the race is over; did it find a plan? (Both starts
+    run their sub-MIPs this way: units-first here, the LP-guided one in lpstart.)"""
     if seconds <= 0.05 or not race.enter(work):
         return False
     try:

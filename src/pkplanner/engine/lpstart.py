@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
-from pkplanner.engine.highs import Column, StartBuilder, check, configure, quiet_highs, run_checked
+from pkplanner.engine.heuristic import relaxed_copy, run_within
+from pkplanner.engine.highs import Column, StartBuilder, check, configure
 
 if TYPE_CHECKING:
     from pkplanner.engine.highs import Race
@@ -80,14 +81,9 @@ def lp_guided_start(choices: list[ZoneChoice], column: Column, lp: highspy.Highs
     groups = [(_columns(ch.mandates, column), _columns(ch.levels, column)) for ch in choices]
     if not any(mu for mu, _al in groups) or budget <= 0.2:
         return None
-    n = lp.num_col_
-    idx = np.arange(n, dtype=np.int32)
-    integrality = np.array(lp.integrality_, dtype=np.uint8)
-    work = quiet_highs(lp, seed, threads)
-    work.HandleUserInterrupt = True
-    check(work, work.changeColsIntegrality(n, idx, np.zeros(n, dtype=np.uint8)),
-          "changeColsIntegrality")
-    if not _run(work, race, 0.3 * budget, threads):
+    work, idx, integrality = relaxed_copy(lp, seed, threads)
+    n = len(idx)
+    if not run_within(work, race, 0.3 * budget, threads):
         return None
     relaxed = np.array(work.getSolution().col_value)
     fix_mu: list[tuple[int, float]] = []
@@ -114,7 +110,7 @@ def lp_guided_start(choices: list[ZoneChoice], column: Column, lp: highspy.Highs
             work.changeColsBounds(n, idx, lower, upper)
             work.changeColsBounds(len(cols), cols, vals, vals)
         left = budget - (time.perf_counter() - t0)
-        if _run(work, race, left, threads):
+        if run_within(work, race, left, threads):
             obj = float(work.getInfo().objective_function_value)
             log.debug("LP-guided start %.6g in %.2fs", obj, time.perf_counter() - t0)
             return obj, np.array(work.getSolution().col_value)
@@ -155,15 +151,3 @@ def portfolio(starts: Sequence[tuple[str, StartBuilder, float]]) -> StartBuilder
         return None
 
     return build
-
-
-def _run(work: highspy.Highs, race: Race, seconds: float, threads: int) -> bool:
-    """Run `work` within `seconds` unless the race is over; did it find a plan?"""
-    if seconds <= 0.05 or not race.enter(work):
-        return False
-    try:
-        configure(work, {"time_limit": float(seconds)})
-        run_checked(work, threads)
-    finally:
-        race.leave(work)
-    return bool(work.getInfo().primal_solution_status == 2)
