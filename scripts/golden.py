@@ -83,8 +83,8 @@ PHASED_GAP = "0.01"
 # the limit (karabakh_kcg_2014 C not proven in 88 s); at 0.1% HiGHS stops at its first plan
 # within it, a deterministic search (one thread, fixed seed) ended by work, not by the clock
 REFERENCE_GAP = "0.001"
-OPTIONS_ARGS = ["--gap", "0", "--seed", "0", "--racers", "1", "--no-start",
-                "--time-limit", "600"]
+OPTIONS_ARGS = ["--gap", REFERENCE_GAP, "--seed", "0", "--racers", "1", "--no-start",
+                "--time-limit", "600"]      # options are made of reference scenarios only
 BATCH_SPEC = "batch_sweep.yaml"
 BATCH_PINNED = {"gap": 0, "time_limit": 120}
 BATCH_WORKERS = "1"
@@ -194,28 +194,21 @@ def run(command: Command, cwd: Path) -> tuple[dict[str, str], float]:
 DEFAULT_ONLY = ("karabakh_2020_mirror",)
 
 
-def planning_options(path: Path) -> list[str]:
+def planning_options(sc: Any) -> list[str]:
     """The options solved for goldens: all of them; of a phased scenario only its default,
-    since at gap 0 its other options run to the time limit and their plans would depend on
-    the machine (karabakh_kcg_2014_phased B: 7.9% gap at 120 s), and of DEFAULT_ONLY."""
-    from pkplanner.scenario.resolve import load
-    sc = load(path).scenario
+    since its other options run to the time limit and their plans would depend on the
+    machine (karabakh_kcg_2014_phased B: 7.9% gap at 120 s), and of DEFAULT_ONLY."""
     if sc.phases is not None or sc.name in DEFAULT_ONLY:
         return [sc.planning_option or sc.planning_options[0].id]
     return [o.id for o in sc.planning_options]
-
-
-def phased(path: Path) -> bool:
-    from pkplanner.scenario.resolve import load
-    return load(path).scenario.phases is not None
 
 
 def with_gap(args: list[str], gap: str) -> list[str]:
     return [gap if i and args[i - 1] == "--gap" else a for i, a in enumerate(args)]
 
 
-def solve_args(path: Path, kind: str) -> list[str]:
-    if phased(path):
+def solve_args(sc: Any, kind: str) -> list[str]:
+    if sc.phases is not None:
         return with_gap(SOLVE_ARGS, PHASED_GAP)
     if kind == "reference":
         return with_gap(SOLVE_ARGS, REFERENCE_GAP)
@@ -227,19 +220,20 @@ def commands(work: Path) -> list[Command]:
     parallel jobs end together."""
     from pkplanner.resources import scenarios_dir, shipped_scenarios
     options, solves = [], []
+    from pkplanner.scenario.resolve import load
     for s in shipped_scenarios():
         if s.kind == "base":
             continue
-        for opt in planning_options(s.path):
+        sc = load(s.path).scenario
+        for opt in planning_options(sc):
             out = work / f"{s.name}-{opt}"
             solves.append(Command(
-                ["solve", s.name, "--option", opt, *solve_args(s.path, s.kind), "--out", str(out)],
+                ["solve", s.name, "--option", opt, *solve_args(sc, s.kind), "--out", str(out)],
                 [(f"{s.name}-{opt}/solution.json", out / "solution.json", solution_text),
                  (f"{s.name}-{opt}/report.md", out / "report.md", report_text)]))
-        if s.kind == "reference" and not phased(s.path) and s.name not in DEFAULT_ONLY:
+        if s.kind == "reference" and sc.phases is None and s.name not in DEFAULT_ONLY:
             out = work / f"options-{s.name}"
-            args = with_gap(OPTIONS_ARGS, REFERENCE_GAP)
-            options.append(Command(["options", s.name, *args, "--out", str(out)],
+            options.append(Command(["options", s.name, *OPTIONS_ARGS, "--out", str(out)],
                                    [(f"comparison-{s.name}.md", out / "comparison.md",
                                      comparison_text)]))
     spec = scenarios_dir() / "batches" / BATCH_SPEC
